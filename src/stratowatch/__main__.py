@@ -1,0 +1,5 @@
+"""`python -m stratowatch` runs the command line."""
+
+from stratowatch.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,1 @@
+"""stratowatch.airspace (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""stratowatch.node (see DESIGN.md)."""

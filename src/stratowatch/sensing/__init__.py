@@ -1,0 +1,1 @@
+"""stratowatch.sensing (see DESIGN.md)."""

@@ -1,0 +1,1 @@
+"""stratowatch.sharing (see DESIGN.md)."""

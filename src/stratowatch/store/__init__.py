@@ -1,0 +1,1 @@
+"""stratowatch.store (see DESIGN.md)."""

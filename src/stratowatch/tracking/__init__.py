@@ -1,0 +1,1 @@
+"""stratowatch.tracking (see DESIGN.md)."""
