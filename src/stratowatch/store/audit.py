@@ -1,0 +1,75 @@
+"""The audit log: which partner received which object version, when, and by which path.
+
+Written in bulk (one row per delivered version, one transaction per response) so that auditing a
+page costs one short write, not one per object.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import insert, select
+from sqlalchemy.engine import Engine
+
+from stratowatch.store.engine import read_transaction, write_transaction
+from stratowatch.store.schema import audit
+from stratowatch.store.stamps import now_us
+
+
+class Delivered(Protocol):
+    """Anything naming an object version: StoredObject, ManifestEntry, ObjectRef."""
+
+    @property
+    def stix_id(self) -> str: ...
+
+    @property
+    def version_us(self) -> int: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One delivery of one object version to one partner."""
+
+    id: int
+    at_us: int
+    partner_id: str
+    collection_id: str | None
+    stix_id: str
+    version_us: int | None
+    path: str
+
+
+class AuditLog:
+    """Append-only record of deliveries."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def record(self, partner_id: str, path: str, delivered: Iterable[Delivered], *,
+               collection_id: str | None = None, at_us: int | None = None) -> int:
+        """Log that ``partner_id`` received these versions via ``path`` (say ``taxii.objects``)."""
+        when = now_us() if at_us is None else at_us
+        rows = [{"at_us": when, "partner_id": partner_id, "collection_id": collection_id,
+                 "stix_id": d.stix_id, "version_us": d.version_us, "path": path}
+                for d in delivered]
+        if rows:
+            with write_transaction(self._engine) as conn:
+                conn.execute(insert(audit), rows)
+        return len(rows)
+
+    def entries(self, *, partner_id: str | None = None, stix_id: str | None = None,
+                since_us: int | None = None, limit: int = 1000) -> list[AuditEntry]:
+        """Deliveries, oldest first, narrowed by partner, object and time."""
+        a = audit
+        query = select(a).order_by(a.c.id).limit(limit)
+        if partner_id is not None:
+            query = query.where(a.c.partner_id == partner_id)
+        if stix_id is not None:
+            query = query.where(a.c.stix_id == stix_id)
+        if since_us is not None:
+            query = query.where(a.c.at_us >= since_us)
+        with read_transaction(self._engine) as conn:
+            rows = conn.execute(query).all()
+        return [AuditEntry(*tuple(r)) for r in rows]

@@ -1,0 +1,130 @@
+"""STIX objects for TAXII: add batches, and read pages, manifests and versions for one reader.
+
+Every read takes the reader's audience tokens and returns only versions labelled with at least
+one of them (see :mod:`stratowatch.store.tokens`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Row, select
+from sqlalchemy.engine import Connection, Engine
+
+from stratowatch.errors import ConfigError
+from stratowatch.store.cursor import CursorCodec
+from stratowatch.store.engine import read_transaction
+from stratowatch.store.ingest import ObjectItem, add_objects
+from stratowatch.store.query import Filters, VersionMatch, seq_select
+from stratowatch.store.records import AddResult, ManifestEntry, Page, StoredObject
+from stratowatch.store.schema import objects
+from stratowatch.store.stamps import parse_us
+from stratowatch.store.tokens import Reader, reader_tokens
+
+MAX_LIMIT = 10_000
+T = TypeVar("T")
+TimeArg = str | int | dt.datetime
+
+_o = objects
+_OBJECT_COLUMNS = (_o.c.added_seq, _o.c.collection_id, _o.c.stix_id, _o.c.type,
+                   _o.c.spec_version, _o.c.version_us, _o.c.created_us, _o.c.created_by_ref,
+                   _o.c.owner, _o.c.date_added_us, _o.c.json, _o.c.signature)
+_MANIFEST_COLUMNS = (_o.c.added_seq, _o.c.stix_id, _o.c.version_us, _o.c.date_added_us,
+                     _o.c.spec_version)
+
+
+class ObjectStore:
+    """The versions of STIX objects in collections, each labelled with its audience tokens."""
+
+    def __init__(self, engine: Engine, cursors: CursorCodec) -> None:
+        self._engine = engine
+        self._cursors = cursors
+
+    def add(self, collection_id: str, items: Iterable[ObjectItem],
+            owner: str | None) -> AddResult:
+        """Store a batch in one transaction; versions already stored are skipped, not errors."""
+        return add_objects(self._engine, collection_id, items, owner)
+
+    def page(self, collection_id: str, tokens: Reader, *, added_after: TimeArg | None = None,
+             limit: int = 100, next: str | None = None, match_id: Iterable[str] = (),
+             match_type: Iterable[str] = (), match_version: VersionMatch = "last",
+             match_spec_version: Iterable[str] = ()) -> Page[StoredObject]:
+        """A page of object versions the reader may see, oldest addition first (TAXII objects)."""
+        filters = Filters.build(match_id=match_id, match_type=match_type,
+                                match_version=match_version,
+                                match_spec_version=match_spec_version)
+        return self._page(collection_id, tokens, added_after, limit, next, filters,
+                          _OBJECT_COLUMNS, _to_object)
+
+    def manifest(self, collection_id: str, tokens: Reader, *,
+                 added_after: TimeArg | None = None, limit: int = 100, next: str | None = None,
+                 match_id: Iterable[str] = (), match_type: Iterable[str] = (),
+                 match_version: VersionMatch = "last",
+                 match_spec_version: Iterable[str] = ()) -> Page[ManifestEntry]:
+        """The manifest entries of the versions :meth:`page` would return (TAXII manifest)."""
+        filters = Filters.build(match_id=match_id, match_type=match_type,
+                                match_version=match_version,
+                                match_spec_version=match_spec_version)
+        return self._page(collection_id, tokens, added_after, limit, next, filters,
+                          _MANIFEST_COLUMNS, _to_entry)
+
+    def get(self, collection_id: str, object_id: str, tokens: Reader, *,
+            added_after: TimeArg | None = None, limit: int = 100, next: str | None = None,
+            match_version: VersionMatch = "last",
+            match_spec_version: Iterable[str] = ()) -> Page[StoredObject]:
+        """The versions of one object the reader may see (TAXII get-an-object)."""
+        return self.page(collection_id, tokens, added_after=added_after, limit=limit, next=next,
+                         match_id=(object_id,), match_version=match_version,
+                         match_spec_version=match_spec_version)
+
+    def versions(self, collection_id: str, object_id: str, tokens: Reader, *,
+                 added_after: TimeArg | None = None, limit: int = 100, next: str | None = None,
+                 match_spec_version: Iterable[str] = ()) -> Page[ManifestEntry]:
+        """Every version of one object the reader may see, by date added (TAXII versions)."""
+        return self.manifest(collection_id, tokens, added_after=added_after, limit=limit,
+                             next=next, match_id=(object_id,), match_version="all",
+                             match_spec_version=match_spec_version)
+
+    def _page(self, collection_id: str, tokens: Reader, added_after: TimeArg | None,
+              limit: int, cursor: str | None, filters: Filters, columns: Sequence[Any],
+              convert: Callable[[Row[Any]], T]) -> Page[T]:
+        held = reader_tokens(tokens)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+            raise ConfigError(f"limit: give an integer from 1 to {MAX_LIMIT}, not {limit!r}")
+        scope = filters.scope(collection_id)
+        after_seq = 0 if cursor is None else self._cursors.decode(scope, cursor)
+        if held == ():
+            return Page([], False, None, None, None)
+        with read_transaction(self._engine) as conn:
+            if added_after is not None:
+                after_seq = max(after_seq, _seq_at(conn, parse_us(added_after,
+                                                                  field="added_after")))
+            seqs = seq_select(collection_id, held, after_seq, filters, limit + 1).subquery()
+            rows = conn.execute(
+                select(*columns).select_from(seqs.join(_o, _o.c.added_seq == seqs.c.added_seq))
+                .order_by(_o.c.added_seq)).all()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = [convert(row) for row in rows]
+        if not rows:
+            return Page(items, False, None, None, None)
+        last = rows[-1]
+        return Page(items, more, self._cursors.encode(scope, last.added_seq) if more else None,
+                    rows[0].date_added_us, last.date_added_us)
+
+
+def _seq_at(conn: Connection, date_added_us: int) -> int:
+    """The last ingest sequence added at or before a time (date_added rises with the sequence)."""
+    found = conn.execute(select(_o.c.added_seq).where(_o.c.date_added_us <= date_added_us)
+                         .order_by(_o.c.date_added_us.desc()).limit(1)).scalar()
+    return int(found or 0)
+
+
+def _to_object(row: Row[Any]) -> StoredObject:
+    return StoredObject(*tuple(row))
+
+
+def _to_entry(row: Row[Any]) -> ManifestEntry:
+    return ManifestEntry(*tuple(row))
