@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from shapely.geometry import MultiPolygon, Polygon, mapping
+from shapely.geometry import MultiPolygon, Polygon
 from shapely.geometry.polygon import orient
 
 from stratowatch.drift.ensemble import Ensemble, MemberStatus
@@ -39,7 +39,8 @@ SUFFIXES = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".kml": "k
             ".czml": "czml"}
 CSV_HEADER = ("member", "time", "lat", "lon", "alt_m", "status")
 ORIGIN_CELL_KM = 25.0
-ORIGIN_MIN_PROBABILITY = 1e-4  # origin cells below this are left out of exports
+ORIGIN_MASS = 0.99  # exports list the most probable origin cells holding this probability,
+ORIGIN_MAX_CELLS = 10_000  # and at most this many of them
 
 KML_NS = "http://www.opengis.net/kml/2.2"
 GX_NS = "http://www.google.com/kml/ext/2.2"
@@ -102,7 +103,7 @@ def to_geojson(ens: Ensemble, levels: Sequence[float] = (0.5, 0.9)) -> dict[str,
         for i, reg in enumerate(prod.origin.regions):
             features.append(_feature(f"origin-region-{i}", _geojson_geometry(reg.geometry),
                                      _region_properties(reg, "origin_region")))
-        for i, (cell, p) in enumerate(prod.origin.cells(ORIGIN_MIN_PROBABILITY)):
+        for i, (cell, p) in enumerate(prod.origin.cells(ORIGIN_MASS, ORIGIN_MAX_CELLS)):
             features.append(_feature(f"origin-cell-{i}", _geojson_geometry(cell), {
                 "kind": "origin_cell", "time": to_iso(prod.origin.time_s),
                 "probability": round(p, 8), "cell_km": prod.origin.cell_m / 1000.0,
@@ -251,7 +252,14 @@ def _format_of(path: Path, fmt: str | None) -> str:
 def _products(ens: Ensemble, levels: Sequence[float]) -> _Products:
     origin = None
     if ens.direction < 0 and ens.valid_mask()[-1].any():
-        origin = origin_map(ens, cell_km=ORIGIN_CELL_KM, levels=levels)
+        cell_km = ORIGIN_CELL_KM
+        while origin is None:  # a cloud too wide for the grid gets coarser cells, not an error
+            try:
+                origin = origin_map(ens, cell_km=cell_km, levels=levels)
+            except ConfigError:
+                if cell_km > 1000.0:
+                    raise
+                cell_km *= 4.0
     return _Products(track=median_track(ens), regions=regions(ens, levels), origin=origin)
 
 
@@ -289,11 +297,10 @@ def _track_lines(track: MedianTrack) -> tuple[list[Line], np.ndarray]:
     return lines, kept
 
 
-def _rounded(coords: Any) -> Any:
-    """Nested coordinate tuples from shapely as lists rounded to 1e-6 degrees."""
-    if isinstance(coords, tuple | list) and coords and isinstance(coords[0], float | int):
-        return [round(float(c), 6) for c in coords]
-    return [_rounded(c) for c in coords]
+def _ring(coords: Any) -> list[list[float]]:
+    """A ring's coordinates as lists rounded to 1e-6 degrees."""
+    out: list[list[float]] = np.round(np.asarray(coords, dtype=np.float64)[:, :2], 6).tolist()
+    return out
 
 
 def _oriented(geom: Geometry) -> Geometry:
@@ -304,8 +311,12 @@ def _oriented(geom: Geometry) -> Geometry:
 
 
 def _geojson_geometry(geom: Geometry) -> dict[str, Any]:
-    raw = mapping(_oriented(geom))
-    return {"type": raw["type"], "coordinates": _rounded(raw["coordinates"])}
+    geom = _oriented(geom)
+    polys = list(geom.geoms) if isinstance(geom, MultiPolygon) else [geom]
+    coords = [[_ring(p.exterior.coords)] + [_ring(r.coords) for r in p.interiors] for p in polys]
+    if isinstance(geom, MultiPolygon):
+        return {"type": "MultiPolygon", "coordinates": coords}
+    return {"type": "Polygon", "coordinates": coords[0] if coords else []}
 
 
 def _feature(fid: str, geometry: dict[str, Any], props: dict[str, Any]) -> dict[str, Any]:

@@ -91,21 +91,25 @@ class OriginMap:
     n_left: int
     regions: list[Region] = field(default_factory=list)
 
-    def cells(self, min_probability: float = 1e-4) -> list[tuple[Geometry, float]]:
-        """Cells holding at least ``min_probability``, as lon/lat polygons, most likely first."""
+    def cells(self, mass: float = 0.99,
+              max_cells: int = 10_000) -> list[tuple[Geometry, float]]:
+        """The most probable cells, as lon/lat polygons with their probability, most likely
+        first, until they hold ``mass`` of the probability (or ``max_cells`` are listed)."""
         plane = LocalPlane(self.center_lat_deg, self.center_lon_deg)
         flat = self.probability.ravel()
         order = np.argsort(-flat, kind="stable")
         half = self.cell_m / 2.0
         out: list[tuple[Geometry, float]] = []
-        for idx in order:
+        total = 0.0
+        for idx in order[:max_cells]:
             p = float(flat[idx])
-            if p < min_probability or p <= 0.0:
+            if total >= mass or p <= 0.0:
                 break
+            total += p
             iy, ix = divmod(int(idx), self.x_m.size)
             cx, cy = float(self.x_m[ix]), float(self.y_m[iy])
             cell = box(cx - half, cy - half, cx + half, cy + half)
-            out.append((plane_to_lonlat(cell, plane), p))
+            out.append((plane_to_lonlat(cell, plane, max_seg_m=max(10_000.0, half)), p))
         return out
 
 
@@ -190,8 +194,10 @@ def regions(ens: Ensemble, levels: Sequence[float] = (0.5, 0.9)) -> list[Region]
     """Highest-density regions per output time (in time order) and level (in the order given).
 
     The density is a Gaussian kernel estimate (Scott's bandwidth on the members' covariance) in a
-    local plane; a region is the set where it exceeds a value between those at the members ranked
-    ``ceil(level * n)`` and next by density, so it follows curved and split clouds. With fewer than
+    local plane; a region is the set where it exceeds a value between the leave-one-out densities
+    of the members ranked ``ceil(level * n)`` and next, so it follows curved and split clouds and
+    holds ``level`` of a fresh draw from the same distribution (of its own members it holds that
+    much for large ensembles, somewhat more for small ones). With fewer than
     ``MIN_KDE_MEMBERS`` members it is a union of disks about the members nearest the median.
     Times with no valid member give no region.
     """
@@ -259,10 +265,7 @@ def origin_map(ens: Ensemble, cell_km: float = 25.0,
         chosen = np.zeros(prob.size, dtype=bool)
         chosen[order[:count]] = True
         chosen2d = chosen.reshape(ny, nx)
-        iy, ix = np.nonzero(chosen2d)
-        half = d / 2.0
-        boxes = shapely.box(xc[ix] - half, yc[iy] - half, xc[ix] + half, yc[iy] + half)
-        poly = _polygonal(shapely.unary_union(boxes).simplify(0.0))
+        poly = _cells_polygon(chosen2d, float(xc[0]), float(yc[0]), d)
         regs.append(Region(time_s=float(ens.times_s[-1]), lead_s=lead, level=level,
                            geometry=plane_to_lonlat(poly, plane), n_members=n,
                            n_inside=int(chosen2d[my, mx].sum()),
@@ -400,19 +403,36 @@ def _plane_regions(x: FloatArray, y: FloatArray, levels: list[float]) -> list[Ge
     ny = math.ceil((y1 - y0) / d) + 1
     dens = _kde_grid(x, y, x0, y0, d, nx, ny, cov)
     at_members = map_coordinates(dens, [(y - y0) / d, (x - x0) / d], order=1, mode="nearest")
-    ranked = np.sort(at_members)[::-1]
+    # leave-one-out: a member's own kernel would inflate its density over that of a member not
+    # yet seen, and the regions would hold less than their level of a fresh draw
+    self_kernel = 1.0 / (2.0 * math.pi * math.sqrt(float(np.linalg.det(cov))))
+    loo = (n * at_members - self_kernel) / (n - 1)
+    ranked = np.sort(loo)[::-1]
     out: list[Geometry] = []
     for level in levels:
         keep = max(1, math.ceil(level * n - 1e-9))
         # the contour runs between the last member kept and the first left out
         last = float(ranked[keep - 1])
-        threshold = math.sqrt(last * float(ranked[keep])) if keep < n else 0.5 * last
+        threshold = 0.5 * (last + float(ranked[keep])) if keep < n else 0.5 * last
         poly = _contour(dens, x0, y0, d, threshold)
         if poly.area < math.pi * MIN_BANDWIDTH_M**2:  # members tied at one density peak
             out.append(_disk_region(x, y, level))
             continue
         out.append(poly)
     return out
+
+
+def _cells_polygon(mask: npt.NDArray[np.bool_], x0: float, y0: float, d: float) -> Geometry:
+    """The union of the cells (centres ``x0 + i d``, ``y0 + j d``) where ``mask`` is set.
+
+    Each row's runs of cells become one box first, so wide maps stay fast.
+    """
+    edges = np.diff(np.pad(mask.astype(np.int8), ((0, 0), (1, 1))), axis=1)
+    rows, starts = np.nonzero(edges == 1)
+    _, stops = np.nonzero(edges == -1)  # same row order as the starts, one stop per start
+    boxes = shapely.box(x0 + (starts - 0.5) * d, y0 + (rows - 0.5) * d,
+                        x0 + (stops - 0.5) * d, y0 + (rows + 0.5) * d)
+    return _polygonal(shapely.unary_union(boxes).simplify(0.0))
 
 
 def _disk_region(x: FloatArray, y: FloatArray, level: float) -> Geometry:
