@@ -148,6 +148,18 @@ def test_region_around_a_pole_holds_the_pole() -> None:
     assert abs(fraction_inside(reg.geometry, lat, lon) - 0.5) < 0.03
 
 
+def test_ring_shaped_cloud_round_a_pole_leaves_the_pole_out() -> None:
+    rng = np.random.default_rng(8)
+    theta = rng.uniform(0.0, 2.0 * np.pi, 2000)
+    radius = 300e3 + rng.normal(0.0, 30e3, 2000)
+    lat, lon = LocalPlane(90.0, 0.0).inverse(radius * np.cos(theta), radius * np.sin(theta))
+    for reg in regions(ensemble(lat, lon)):
+        assert_lonlat_valid(reg.geometry)
+        assert not reg.geometry.intersects(Point(0.0, 90.0))
+        assert reg.geometry.bounds[3] < 88.5
+        assert abs(fraction_inside(reg.geometry, lat, lon) - reg.level) < 0.04
+
+
 def test_banana_cloud_region_follows_the_arc() -> None:
     rng = np.random.default_rng(5)
     theta = rng.uniform(0.0, np.pi, 2000)

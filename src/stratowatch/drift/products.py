@@ -284,16 +284,17 @@ def plane_to_lonlat(geom: Geometry, plane: LocalPlane, max_seg_m: float = 10_000
     pieces: list[Polygon] = []
     for part in parts:
         part = shapely.segmentize(part, max_seg_m)
-        shell = _ring_lonlat(np.asarray(part.exterior.coords), plane)
-        mid = 0.5 * (shell[:, 0].min() + shell[:, 0].max())
-        holes = []
+        shell = _ring_lonlat(np.asarray(part.exterior.coords), plane,
+                             _pole_inside(Polygon(part.exterior), plane))
+        poly = _valid(Polygon(shell))
         for ring in part.interiors:
-            hole = _ring_lonlat(np.asarray(ring.coords), plane)
-            hole[:, 0] += 360.0 * np.round((mid - hole[:, 0].mean()) / 360.0)
-            holes.append(hole)
-        poly = Polygon(shell, holes)
-        if not poly.is_valid:
-            poly = _polygonal(shapely.make_valid(poly))
+            # cut each hole out at every 360-degree shift that can meet the shell, so a hole
+            # round a pole (a cap spanning all longitudes, like the shell) is removed whole
+            hole = _ring_lonlat(np.asarray(ring.coords), plane,
+                                _pole_inside(Polygon(ring), plane))
+            base = _valid(Polygon(hole))
+            shifted = [shapely.affinity.translate(base, xoff=k * 360.0) for k in (-1, 0, 1)]
+            poly = _polygonal(poly.difference(shapely.unary_union(shifted)))
         lo = math.floor((shell[:, 0].min() + 180.0) / 360.0)
         hi = math.floor((shell[:, 0].max() + 180.0) / 360.0)
         for k in range(lo, hi + 1):
@@ -518,7 +519,16 @@ def _edge_point(edge: int, r: IntArray, c: IntArray, hx: FloatArray, hy: FloatAr
     return np.stack([vx[r, c + 1], vy[r, c + 1]], axis=1)
 
 
-def _ring_lonlat(xy: FloatArray, plane: LocalPlane) -> FloatArray:
+def _pole_inside(poly: Polygon, plane: LocalPlane) -> float:
+    """+90 or -90 for the pole a plane polygon holds; 0 for neither."""
+    for pole in (90.0, -90.0):
+        px, py = plane.forward(np.array(pole), np.array(0.0))
+        if shapely.contains_xy(poly, float(px), float(py)):
+            return pole
+    return 0.0
+
+
+def _ring_lonlat(xy: FloatArray, plane: LocalPlane, pole: float = 0.0) -> FloatArray:
     """(n, 2) lon/lat of a plane ring, longitudes unwrapped to run continuously.
 
     A ring that winds once around a pole is closed over that pole, so it becomes an ordinary
@@ -528,13 +538,18 @@ def _ring_lonlat(xy: FloatArray, plane: LocalPlane) -> FloatArray:
     lon_u = np.unwrap(lon, period=360.0)
     turn = lon_u[-1] - lon_u[0]
     if abs(turn) > 180.0:
-        pole = 90.0 if plane.lat_deg >= 0.0 else -90.0
+        if pole == 0.0:  # winds round a pole it does not hold: only by rounding error
+            pole = 90.0 if plane.lat_deg >= 0.0 else -90.0
         lon_u = np.concatenate([lon_u, [lon_u[-1], lon_u[0], lon_u[0]]])
         lat = np.concatenate([lat, [pole, pole, lat[0]]])
         lon_u -= 360.0 * math.floor((lon_u.min() + 180.0) / 360.0)
     else:
         lon_u -= 360.0 * np.round(lon_u.mean() / 360.0)
     return np.stack([lon_u, lat], axis=1)
+
+
+def _valid(poly: Polygon) -> Geometry:
+    return poly if poly.is_valid else _polygonal(shapely.make_valid(poly))
 
 
 def _polys(geom: shapely.Geometry) -> list[Polygon]:
