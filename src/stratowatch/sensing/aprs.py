@@ -4,8 +4,9 @@ Position reports without (``!``, ``=``) and with (``/``, ``@``) a time stamp, un
 (``DDMM.mmN/DDDMM.mmW``) and compressed (base-91) positions; altitude from ``/A=NNNNNN`` (feet) or
 the compressed altitude; course/speed (knots) from ``CCC/SSS`` or the compressed form. A line may
 begin with its receive time (ISO 8601 or epoch seconds, then a space, tab, comma or ``: ``); the
-packet time stamp (``DDHHMMz`` or ``HHMMSSh``, UTC) is placed nearest to the receive time or to
-``reference_time``. Packets that are not positions (status, messages, telemetry, Mic-E, objects)
+packet time stamp (``DDHHMMz`` or ``HHMMSSh``, UTC) is the latest such time not after the
+receive time or ``reference_time`` (give or take an hour of clock skew). Packets that are not
+positions (status, messages, telemetry, Mic-E, objects)
 are passed over; a line that is no packet, or a position that cannot be read, is a bad row
 (rule of :mod:`._rows`).
 """
@@ -27,6 +28,8 @@ DAY_S = 86400.0
 APRS_SIGMA_H_M = 20.0
 """Uncompressed APRS positions are rounded to 0.01 arc-minute (about 18 m)."""
 APRS_SIGMA_V_M = 20.0
+CLOCK_SKEW_S = 3600.0
+"""How far a packet's own time stamp may run ahead of its receive time."""
 
 _PREFIX = re.compile(
     r"^(?P<t>\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d| ?UTC)?|\d{9,11}"
@@ -63,7 +66,8 @@ def _minutes(text: str, degrees: int, hemi: str, limit: float, field: str) -> fl
 
 
 def _timestamp(stamp: str, kind: str, near: float | None) -> float:
-    """Packet time from DDHHMM (z) or HHMMSS (h), the nearest such time to ``near``."""
+    """Packet time from DDHHMM (z) or HHMMSS (h): the latest such time not after ``near``
+    (plus ``CLOCK_SKEW_S``), since a packet is sent before it is received."""
     if near is None:
         raise RowError("packet time stamp without a receive time or reference_time", "time")
     a, b, c = int(stamp[0:2]), int(stamp[2:4]), int(stamp[4:6])
@@ -72,7 +76,7 @@ def _timestamp(stamp: str, kind: str, near: float | None) -> float:
         if a > 23 or b > 59 or c > 59:
             raise RowError("bad HHMMSS time stamp", "time")
         t = base + a * 3600 + b * 60 + c
-        return t + DAY_S * round((near - t) / DAY_S)
+        return t - DAY_S * math.ceil((t - near - CLOCK_SKEW_S) / DAY_S)
     if kind == "/":
         raise RowError("local-time stamps (DDHHMM/) are not supported", "time")
     if not 1 <= a <= 31 or b > 23 or c > 59:
@@ -81,7 +85,7 @@ def _timestamp(stamp: str, kind: str, near: float | None) -> float:
 
     ref = dt.datetime.fromtimestamp(near, tz=dt.UTC)
     best: float | None = None
-    for dm in (-1, 0, 1):
+    for dm in (-2, -1, 0, 1):
         year, month = ref.year, ref.month + dm
         if month == 0:
             year, month = year - 1, 12
@@ -91,7 +95,7 @@ def _timestamp(stamp: str, kind: str, near: float | None) -> float:
             cand = dt.datetime(year, month, a, b, c, tzinfo=dt.UTC).timestamp()
         except ValueError:
             continue
-        if best is None or abs(cand - near) < abs(best - near):
+        if cand <= near + CLOCK_SKEW_S and (best is None or cand > best):
             best = cand
     if best is None:
         raise RowError("DDHHMM time stamp fits no month near the receive time", "time")

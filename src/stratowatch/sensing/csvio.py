@@ -34,6 +34,9 @@ from stratowatch.timeutil import to_iso
 
 csv.field_size_limit(1 << 20)
 
+CODE_FIELDS = ("kind", "icao24", "category")
+"""Text cells read with surrounding blanks removed; other text is kept exactly."""
+
 
 def parse_row(cells: dict[str, str]) -> dict[str, Any]:
     """One CSV row (column name to cell text) as observation fields; RowError when bad."""
@@ -47,7 +50,7 @@ def parse_row(cells: dict[str, str]) -> dict[str, Any]:
     for name in FIELDS:
         if name in FLOAT_FIELDS or name not in cells:
             continue
-        row[name] = cells[name].strip() if name != "ref" else cells[name]
+        row[name] = cells[name].strip() if name in CODE_FIELDS else cells[name]
     kind = row.get("kind", "")
     if kind and kind not in KINDS:
         raise RowError(f"unknown kind {kind[:20]!r}; expected one of {', '.join(KINDS)}", "kind")

@@ -52,10 +52,10 @@ def detect_format(path: str | Path, head: bytes | None = None) -> str:
     if stripped.startswith(("{", "[")):
         if '"FeatureCollection"' in text or '"Feature"' in text:
             return "geojson"
-        if '"frame"' in text or '"rawmsg"' in text:
-            return "adsb"
         if '"payload_callsign"' in text or '"serial"' in text or '"vel_v"' in text:
             return "sondehub"
+        if '"frame"' in text or '"rawmsg"' in text:
+            return "adsb"
         if '"latitude"' in text:
             return "traffic"
         raise ParseError("JSON of no known kind (GeoJSON, SondeHub, traffic, Mode S)",
