@@ -277,11 +277,12 @@ def marking_from_refs(refs: Iterable[str], definitions: Mapping[str, Mapping[str
         definition = definitions.get(ref)
         if definition is None:
             raise ParseError(f"unknown marking definition {ref}", field="object_marking_refs")
-        clauses |= _clauses_of_definition(definition)
+        clauses |= rel_to_of_definition(definition)
     return Marking(Tlp.AMBER if tlp is None else tlp, frozenset(clauses))
 
 
-def _clauses_of_definition(definition: Mapping[str, Any]) -> Clauses:
+def rel_to_of_definition(definition: Mapping[str, Any]) -> Clauses:
+    """The REL TO clauses of a stratowatch REL TO marking definition, checked against its id."""
     ref = str(definition.get("id"))
     ext = definition.get("extensions", {}).get(RELEASABILITY_EXTENSION_ID)
     if not isinstance(ext, Mapping) or not isinstance(ext.get("rel_to"), list):
@@ -367,6 +368,7 @@ __all__ = [
     "marking_from_refs",
     "most_restrictive",
     "partner_label",
+    "rel_to_of_definition",
     "releasability_definition",
     "releasability_definition_id",
     "sanitise",

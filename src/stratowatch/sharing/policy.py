@@ -49,6 +49,7 @@ from stratowatch.sharing.markings import (
     is_partner_label,
     marking_from_refs,
     partner_label,
+    rel_to_of_definition,
     tlp_marking_definition,
 )
 
@@ -214,11 +215,19 @@ class Policy:
                           definitions: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
         """Audience tokens of a STIX object, what the store keeps with it.
 
-        Marking definitions and extension definitions are metadata needed to read other objects,
-        so they are visible to every authenticated partner.
+        Extension definitions and TLP marking definitions are public metadata (`*`). A REL TO
+        marking definition names partners and groups, so it goes only to those its REL TO lets
+        in (who are the only possible recipients of objects it marks); an empty one reveals
+        nothing and is public. ParseError when the object's marking cannot be read.
         """
-        if obj.get("type") in ("marking-definition", "extension-definition"):
+        kind = obj.get("type")
+        if kind == "extension-definition" or obj.get("id") in _TLP_BY_ID:
             return frozenset({ALL_TOKEN})
+        if kind == "marking-definition":
+            clauses = rel_to_of_definition(obj)
+            if frozenset() in clauses:
+                return frozenset({ALL_TOKEN})
+            return audience_tokens(Marking(Tlp.CLEAR, clauses), None)
         return audience_tokens(self.marking_of(obj, definitions), self.owner_of(obj))
 
     def filter_bundle(self, objects: Iterable[Mapping[str, Any]], partner: Partner,
