@@ -165,3 +165,21 @@ def test_owner_only_amber_needs_no_rel_to_definition() -> None:
     assert len(nobody.object_marking_refs()) == 2
     defs = {d["id"]: d for d in nobody.marking_definitions()}
     assert marking_from_refs(nobody.object_marking_refs(), defs) == nobody
+
+
+def test_tlp_1_markings_from_other_tools_read_as_tlp_2() -> None:
+    import stix2
+
+    assert marking_from_refs([stix2.TLP_WHITE.id], {}) == Marking.of(Tlp.CLEAR)
+    assert marking_from_refs([stix2.TLP_GREEN.id], {}) == Marking.of(Tlp.GREEN)
+    assert marking_from_refs([stix2.TLP_AMBER.id], {}).nobody_else
+    assert marking_from_refs([stix2.TLP_RED.id], {}).tlp == Tlp.RED
+
+
+def test_statement_markings_restrict_no_audience() -> None:
+    statement = {"type": "marking-definition", "spec_version": "2.1",
+                 "id": "marking-definition--1d3a0f0b-7d36-4a0c-9a43-7b4a0c8e5a11",
+                 "created": "2024-01-01T00:00:00.000Z", "definition_type": "statement",
+                 "definition": {"statement": "Copyright 2024 Example"}}
+    refs = [Tlp.GREEN.marking_definition_id, statement["id"]]
+    assert marking_from_refs(refs, {statement["id"]: statement}) == Marking.of(Tlp.GREEN)

@@ -131,3 +131,19 @@ def test_policy_reads_owner_from_created_by_ref() -> None:
         policy.partner("zz")
     with pytest.raises(ConfigError, match="twice"):
         Policy(UK, [CA, Partner("ca", "other")])
+
+
+def test_marking_definitions_reach_only_who_may_read_them() -> None:
+    from stratowatch.errors import ParseError
+    from stratowatch.sharing import tlp_marking_definition
+
+    policy = Policy(UK, [CA, FR, SE, GUEST])
+    rel = Marking.of(Tlp.AMBER, ["group:five-eyes"]).marking_definitions()[1]
+    tokens = policy.tokens_for_object(rel, {})
+    assert {p.id for p in ALL if not partner_tokens(p).isdisjoint(tokens)} == \
+        {"uk", "ca", "osint"}
+    assert policy.tokens_for_object(tlp_marking_definition(Tlp.RED), {}) == {"*"}
+    assert policy.tokens_for_object(S.extension_definitions()[0], {}) == {"*"}
+    foreign = dict(rel, extensions={"extension-definition--x": {}})
+    with pytest.raises(ParseError):
+        policy.tokens_for_object(foreign, {})

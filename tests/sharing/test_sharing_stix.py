@@ -58,8 +58,12 @@ def emitted() -> dict[str, dict[str, Any]]:
                 message="may enter US ADIZ within 2 h", probability=0.4, entry_time_s=T0 + 6000)
     i = S.identity(UK, created_s=T0, contact="ops@example.org")
     mine = {o["type"]: SIGNER.sign(o) for o in (b, s, t, f, a, i)}
+    minimal = S.forecast(creator=me, local_id="f0", subject_ref=b["id"], marking=MARK,
+                         issued_s=T0, lead_times_s=[], median_track=[])
     rel, tlp = MARK.marking_definitions()[::-1]
-    return {**mine, "rel-to": rel, "tlp": tlp, "project": S.project_identity(),
+    nobody = Marking.of(Tlp.GREEN, []).marking_definitions()[1]
+    return {**mine, "forecast-minimal": SIGNER.sign(minimal), "rel-to": rel,
+            "rel-to-nobody": nobody, "tlp": tlp, "project": S.project_identity(),
             **{f"ext-{k}": e for k, e in enumerate(S.extension_definitions())}}
 
 
@@ -141,6 +145,8 @@ def test_only_the_creator_versions_an_object() -> None:
     v2 = new_version(obj, by=UK.identity_id, changes={"name": "BLN-7"}, modified_s=T0 - 10)
     assert v2["name"] == "BLN-7" and v2["id"] == obj["id"] and v2["created"] == obj["created"]
     assert v2["modified"] > obj["modified"]
+    assert "class_probability" not in new_version(obj, by=UK.identity_id,
+                                                  changes={"class_probability": None})
     assert SIGNATURE_EXTENSION_ID not in v2["extensions"]
     assert validation_errors(SIGNER.sign(v2)) == []
 

@@ -85,7 +85,20 @@ TLP_MARKING_IDS: dict[Tlp, str] = {
     Tlp.AMBER_STRICT: "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
     Tlp.RED: "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
 }
-_TLP_BY_ID = {v: k for k, v in TLP_MARKING_IDS.items()}
+#: TLP 1.0 marking-definition ids (as in the stix2 library), read as their TLP 2.0 equivalents
+#: so objects from tools that still emit TLP 1.0 keep their meaning; stratowatch emits only 2.0.
+TLP1_MARKING_IDS: dict[str, Tlp] = {
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9": Tlp.CLEAR,
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da": Tlp.GREEN,
+    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82": Tlp.AMBER,
+    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed": Tlp.RED,
+}
+_TLP_BY_ID = {**{v: k for k, v in TLP_MARKING_IDS.items()}, **TLP1_MARKING_IDS}
+
+
+def tlp_of_definition_id(ref: str) -> Tlp | None:
+    """The TLP level of a TLP 2.0 (or 1.0) marking-definition id; None for any other id."""
+    return _TLP_BY_ID.get(ref)
 
 
 def tlp_marking_definition(level: Tlp) -> dict[str, Any]:
@@ -123,6 +136,8 @@ def _check_name(name: str, what: str) -> str:
 
 
 def _check_label(label: str) -> str:
+    if not isinstance(label, str):
+        raise ConfigError(f"REL TO label {label!r} is not a string")
     kind, sep, name = label.partition(":")
     if not sep or kind not in ("partner", "group"):
         raise ConfigError(f"REL TO label {label!r} must be 'partner:<id>' or 'group:<name>'")
@@ -263,8 +278,9 @@ def marking_from_refs(refs: Iterable[str], definitions: Mapping[str, Mapping[str
     """The Marking of an object from its `object_marking_refs`.
 
     TLP 2.0 ids are known; REL TO ids are looked up in `definitions` (id -> marking-definition) and
-    checked against their content. Several TLP refs give the most restrictive; several REL TO refs
-    all apply. No TLP ref at all reads as TLP:AMBER (and so, without REL TO, owner only): an
+    checked against their content; statement markings (copyright, terms) are ignored; TLP 1.0 ids
+    read as TLP 2.0. Several TLP refs give the most restrictive; several REL TO refs all apply.
+    No TLP ref at all reads as TLP:AMBER (and so, without REL TO, owner only): an
     unmarked object is never released by accident. An unknown ref is a ParseError.
     """
     tlp: Tlp | None = None
@@ -277,6 +293,8 @@ def marking_from_refs(refs: Iterable[str], definitions: Mapping[str, Mapping[str
         definition = definitions.get(ref)
         if definition is None:
             raise ParseError(f"unknown marking definition {ref}", field="object_marking_refs")
+        if definition.get("definition_type") == "statement":
+            continue  # a copyright or terms statement restricts no audience
         clauses |= rel_to_of_definition(definition)
     return Marking(Tlp.AMBER if tlp is None else tlp, frozenset(clauses))
 
@@ -358,6 +376,7 @@ def sanitise(object_id: str, current: Marking, new: Marking, *, by: str, reason:
 
 __all__ = [
     "RELEASABILITY_EXTENSION_ID",
+    "TLP1_MARKING_IDS",
     "TLP2_EXTENSION_ID",
     "TLP_MARKING_IDS",
     "Marking",
@@ -373,4 +392,5 @@ __all__ = [
     "releasability_definition_id",
     "sanitise",
     "tlp_marking_definition",
+    "tlp_of_definition_id",
 ]

@@ -51,6 +51,7 @@ from stratowatch.sharing.markings import (
     partner_label,
     rel_to_of_definition,
     tlp_marking_definition,
+    tlp_of_definition_id,
 )
 
 #: Most groups one partner may belong to (it holds 2 * (2**(1 + groups) - 1) + 3 tokens).
@@ -59,7 +60,7 @@ MAX_GROUPS_PER_PARTNER = 8
 #: Longest token emitted (the store accepts 128 characters); longer ones are hashed.
 MAX_TOKEN_CHARS = 120
 ALL_TOKEN = "*"
-_TLP_BY_ID = {t.marking_definition_id: t for t in Tlp}
+TLP_IDS = {t.marking_definition_id: t for t in Tlp}
 COMMUNITY_TOKEN = "community"
 
 
@@ -215,13 +216,15 @@ class Policy:
                           definitions: Mapping[str, Mapping[str, Any]]) -> frozenset[str]:
         """Audience tokens of a STIX object, what the store keeps with it.
 
-        Extension definitions and TLP marking definitions are public metadata (`*`). A REL TO
+        Extension, TLP and statement marking definitions are public metadata (`*`). A REL TO
         marking definition names partners and groups, so it goes only to those its REL TO lets
         in (who are the only possible recipients of objects it marks); an empty one reveals
         nothing and is public. ParseError when the object's marking cannot be read.
         """
         kind = obj.get("type")
-        if kind == "extension-definition" or obj.get("id") in _TLP_BY_ID:
+        if kind == "extension-definition" or tlp_of_definition_id(str(obj.get("id"))) is not None:
+            return frozenset({ALL_TOKEN})
+        if kind == "marking-definition" and obj.get("definition_type") == "statement":
             return frozenset({ALL_TOKEN})
         if kind == "marking-definition":
             clauses = rel_to_of_definition(obj)
@@ -255,8 +258,8 @@ class Policy:
         for ref in needed:
             if ref in known:
                 out.append(known[ref])
-            elif ref in _TLP_BY_ID:
-                out.append(tlp_marking_definition(_TLP_BY_ID[ref]))
+            elif ref in TLP_IDS:
+                out.append(tlp_marking_definition(TLP_IDS[ref]))
         return out
 
 

@@ -275,8 +275,8 @@ def forecast(*, creator: str, local_id: str, subject_ref: str, marking: Marking,
              members: int | None = None, wind_source: str | None = None) -> dict[str, Any]:
     """A forecast (`x-stratowatch-forecast`) of a balloon or track, issued at `issued_s`.
 
-    `airspace_entries` may be empty: the placeholder is kept (an empty list) so consumers can
-    rely on the field, and filled once the airspace layer computes entry probabilities.
+    `airspace_entries` is a placeholder until the airspace layer computes entry probabilities:
+    empty lists are omitted (STIX forbids them), so an absent field means "not computed".
     """
     _require_type(subject_ref, (BALLOON_TYPE, TRACK_TYPE), "subject_ref")
     if members is not None and members < 1:
@@ -338,8 +338,7 @@ def new_version(obj: Mapping[str, Any], *, by: str, changes: Mapping[str, Any] |
                           "(re-mark with the marking argument)")
     out = unsigned(obj)
     out.update(changes)
-    for key in [k for k, v in out.items() if v is None]:
-        del out[key]
+    out = _clean(out)
     if marking is not None:
         _check_remark(obj, marking, current_marking, sanitisation)
         out["object_marking_refs"] = marking.object_marking_refs()
@@ -400,7 +399,8 @@ def _sdo(stix_type: str, obj_id: str, creator: str, created_s: float, marking: M
 
 
 def _clean(d: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in d.items() if v is not None}
+    # STIX forbids empty lists; an absent property says "not known (yet)" instead.
+    return {k: v for k, v in d.items() if v is not None and v != []}
 
 
 def _num(x: float, name: str) -> float:
