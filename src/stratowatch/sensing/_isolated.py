@@ -19,7 +19,11 @@ RECORD_TIMEOUT_S = 30.0
 
 
 def _decode_all(records: list[bytes], conn: Connection) -> None:
+    import faulthandler
+
     import asterix
+
+    faulthandler.disable()  # an expected crash of the decoder needs no traceback dump
 
     for record in records:
         try:

@@ -9,7 +9,8 @@ Input is text, one message per line, each with a time stamp:
 
 A header line, blank lines and ``#`` comments are passed over. One observation per airborne
 position (DF17/18, BDS 0,5) whose position resolves, from even/odd CPR pairs or else from the
-``reference`` (lat, lon) within 180 NM. Altitudes are barometric or GNSS feet (25 ft and, above
+``reference`` (lat, lon) within 180 NM; each frame is then decoded locally so it has its own
+position, not its partner's. Altitudes are barometric or GNSS feet (25 ft and, above
 50,175 ft, 100 ft Gillham steps) in metres. The last ground velocity of the aircraft within
 ``VELOCITY_MAX_AGE_S`` gives vx, vy, vz; the identification message gives callsign and emitter
 category as ``A0``..``D7`` (TC 4..1 = set A..D; ``B2`` is lighter-than-air). A line that is not a
@@ -51,11 +52,11 @@ def emitter_category(typecode: int, category: int) -> str:
 
 
 def _clean_hex(token: str) -> str | None:
-    token = token.strip().strip('"')
-    if token.startswith("@") and token.endswith(";"):
-        token = token[13:-1]
-    elif token.startswith("*") and token.endswith(";"):
-        token = token[1:-1]
+    token = token.strip().strip('"').rstrip(";")
+    if token.startswith("@"):
+        token = token[13:]
+    elif token.startswith("*"):
+        token = token[1:]
     if len(token) in (14, 28) and _HEX.match(token):
         return token.upper()
     return None
@@ -151,8 +152,11 @@ def parse_adsb_text(text: str, source: str, *, reference: tuple[float, float] | 
             rows.not_a_row()
     for result, _number, msg, (t, icao, vel) in pending:
         lat, lon = result.get("latitude"), result.get("longitude")
-        if (lat is None or lon is None) and reference is not None:
-            single = pms.decode(msg, reference=tuple(reference))
+        anchor = (lat, lon) if lat is not None and lon is not None else reference
+        if anchor is not None:
+            # pyModeS gives both halves of a CPR pair the position of the later one; decoding
+            # each frame locally against that position gives the frame its own position
+            single = pms.decode(msg, reference=(float(anchor[0]), float(anchor[1])))
             lat, lon = single.get("latitude"), single.get("longitude")
         if lat is None or lon is None:
             rows.not_a_row()  # a CPR half that never paired: no position, not an error
