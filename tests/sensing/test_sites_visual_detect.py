@@ -22,7 +22,7 @@ def test_sites_table_reads_and_rejects_duplicates(tmp_path: Path) -> None:
     assert len(sites) == 7 and sites[(25, 12)].alt_m == 390.0
     path = tmp_path / "s.csv"
     path.write_text("sac,sic,lat,lon,alt_m\n1,2,3,4,5\n1,2,3,4,5\n")
-    with pytest.raises(ParseError, match="line 3.*twice"):
+    with pytest.raises(ParseError, match=r"line 3.*twice"):
         read_sites(path)
     path.write_text("sac,sic,lat,lon,alt_m\n1,300,3,4,5\n")
     with pytest.raises(ParseError, match="sic"):

@@ -17,6 +17,7 @@ def sample_files() -> list[Path]:
     return files
 
 
+@pytest.mark.slow
 def test_every_traffic_sample_trajectory_converts() -> None:
     total = 0
     for path in sample_files():
