@@ -48,3 +48,26 @@ def test_selection_concat_and_sorting_keep_rows_and_skipped() -> None:
     assert both[both.alt_m > 5].ref.tolist() == ["y", "z"]
     assert len(concat([])) == 0
     assert str(bad) == "f.csv, line 3: why"
+
+
+def test_a_missing_optional_dependency_names_the_install_command() -> None:
+    from stratowatch.errors import MissingExtraError
+
+    with pytest.raises(MissingExtraError, match=r"pip install 'stratowatch\[adsb\]'"):
+        _missing_adsb()
+
+
+def _missing_adsb() -> None:
+    import sys
+
+    from stratowatch.sensing import _extras
+
+    saved = sys.modules.get("pyModeS")
+    sys.modules["pyModeS"] = None  # type: ignore[assignment]  # makes the import fail
+    try:
+        _extras.require("pyModeS", "Decoding ADS-B")
+    finally:
+        if saved is not None:
+            sys.modules["pyModeS"] = saved
+        else:
+            del sys.modules["pyModeS"]
