@@ -105,3 +105,14 @@ def test_every_read_path_returns_exactly_the_visible_versions(
 
 def _version_index(version_us: int) -> int:
     return (version_us - BASE_US) // 1000
+
+
+def test_every_read_path_requires_the_readers_tokens(store: Store) -> None:
+    import inspect
+
+    reads = [store.page, store.manifest, store.objects.page, store.objects.manifest,
+             store.objects.get, store.objects.versions, store.observations.query,
+             store.tracks.get, store.tracks.list, store.forecasts.get, store.forecasts.list]
+    for read in reads:
+        parameter = inspect.signature(read).parameters["tokens"]
+        assert parameter.default is inspect.Parameter.empty, read

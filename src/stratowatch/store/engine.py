@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import Table, event, text
 from sqlalchemy.engine import URL, Connection, Engine, create_engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from sqlalchemy.pool import StaticPool
@@ -97,6 +97,29 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
     """A read transaction: one consistent snapshot for the few queries of a page."""
     with engine.connect() as conn, conn.begin():
         yield conn
+
+
+def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows of the same keys in the connection's transaction, at driver speed.
+
+    PostgreSQL: COPY (one INSERT per row is 3-4 times slower). SQLite: the driver's own
+    executemany of one prepared statement (SQLAlchemy's per-row parameter handling would cost
+    as much as the insert).
+    """
+    if not rows:
+        return
+    names = list(rows[0])
+    columns = ", ".join(f'"{name}"' for name in names)
+    raw: Any = conn.connection.driver_connection
+    if is_sqlite(conn):
+        marks = ", ".join("?" * len(names))
+        raw.executemany(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})',
+                        [tuple(row[name] for name in names) for row in rows])
+        return
+    with raw.cursor() as cursor, cursor.copy(
+            f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row([row[name] for name in names])
 
 
 def _sqlite_engine(url: URL, synchronous: str) -> Engine:
