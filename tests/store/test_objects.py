@@ -218,3 +218,22 @@ def test_concurrent_writers_keep_sequence_and_date_added_in_step(coll: Store) ->
     seqs = [o.added_seq for o in items]
     dates = [o.date_added_us for o in items]
     assert seqs == sorted(seqs) and dates == sorted(dates) and len(set(dates)) == 200
+
+
+def test_deleting_versions_refixes_flags_and_never_reuses_positions(coll: Store) -> None:
+    for v in (0, 1, 2):
+        coll.add_objects(C, [(stix(n=1, version=v), EVERYONE)], owner="ca")
+    coll.add_objects(C, [(stix(n=2), EVERYONE)], owner="uk")
+    cursor_page = coll.page(C, {"*"}, match_version="all", limit=4)
+    assert not cursor_page.more
+    last_seq = cursor_page.items[-1].added_seq
+    assert coll.objects.delete(C, stix(n=1)["id"], owner="uk") == 0
+    assert coll.objects.delete(C, stix(n=1)["id"], owner="ca", match_version="last") == 1
+    assert [o.version for o in coll.objects.get(C, stix(n=1)["id"], {"*"}).items] == [
+        stix(n=1, version=1)["modified"]]
+    assert coll.objects.delete(C, stix(n=2)["id"], owner=UNFILTERED) == 1
+    added = coll.add_objects(C, [(stix(n=3), EVERYONE)], owner="ca")
+    assert added.date_added_first_us is not None
+    newest = coll.page(C, {"*"}, match_id=[stix(n=3)["id"]]).items[0]
+    assert newest.added_seq > last_seq
+    assert newest.date_added_us > cursor_page.items[-1].date_added_us

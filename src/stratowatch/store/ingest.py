@@ -24,6 +24,7 @@ from sqlalchemy.engine import Engine
 from stratowatch.errors import ConfigError, ParseError
 from stratowatch.store.engine import bulk_insert, is_sqlite, write_transaction
 from stratowatch.store.records import AddResult, ObjectRef
+from stratowatch.store.removal import floors
 from stratowatch.store.schema import collections, object_tokens, objects
 from stratowatch.store.stamps import now_us, parse_us
 from stratowatch.store.tokens import audience
@@ -122,8 +123,9 @@ def _insert(conn: Connection, collection_id: str, owner: str | None, new: list[_
         select(func.max(o.c.added_seq)).scalar_subquery(),
         select(func.max(o.c.date_added_us)).scalar_subquery(),
     )).one()
-    seq0 = (last_seq or 0) + 1
-    date0 = max(now_us(), (last_date or 0) + 1)
+    seq_floor, date_floor = floors(conn)  # deletions never let a sequence or time be reused
+    seq0 = max(last_seq or 0, seq_floor) + 1
+    date0 = max(now_us(), max(last_date or 0, date_floor) + 1)
 
     # Which versions are first and last per object once this batch is in.
     versions: dict[str, list[int]] = {sid: list(known) for sid, known in stored.items()}

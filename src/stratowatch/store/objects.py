@@ -19,9 +19,10 @@ from stratowatch.store.engine import read_transaction
 from stratowatch.store.ingest import ObjectItem, add_objects
 from stratowatch.store.query import Filters, VersionMatch, seq_select
 from stratowatch.store.records import AddResult, ManifestEntry, Page, StoredObject
+from stratowatch.store.removal import delete_versions
 from stratowatch.store.schema import objects
 from stratowatch.store.stamps import parse_us
-from stratowatch.store.tokens import Reader, reader_tokens
+from stratowatch.store.tokens import Reader, Unfiltered, reader_tokens
 
 MAX_LIMIT = 10_000
 T = TypeVar("T")
@@ -86,6 +87,18 @@ class ObjectStore:
         return self.manifest(collection_id, tokens, added_after=added_after, limit=limit,
                              next=next, match_id=(object_id,), match_version="all",
                              match_spec_version=match_spec_version)
+
+    def delete(self, collection_id: str, object_id: str, *, owner: str | Unfiltered,
+               match_version: VersionMatch = "all",
+               match_spec_version: Iterable[str] = ()) -> int:
+        """Delete versions of one object (TAXII delete-an-object); how many went.
+
+        Only versions whose owner is ``owner`` go, unless UNFILTERED; whether the caller may
+        delete at all is the server's decision.
+        """
+        return delete_versions(self._engine, collection_id, object_id, owner=owner,
+                               match_version=match_version,
+                               match_spec_version=match_spec_version)
 
     def _page(self, collection_id: str, tokens: Reader, added_after: TimeArg | None,
               limit: int, cursor: str | None, filters: Filters, columns: Sequence[Any],
