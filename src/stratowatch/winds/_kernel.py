@@ -20,7 +20,7 @@ region or outside the valid times the status says which, and the wind is zero.
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -57,6 +57,17 @@ class KernelField(NamedTuple):
     data: npt.NDArray[np.float32]
 
 
+def kernel_field(kind: int, params: npt.ArrayLike, times_s: npt.ArrayLike,
+                 levels_hpa: npt.ArrayLike, data: npt.ArrayLike) -> KernelField:
+    """A KernelField with C-contiguous, writeable arrays of fixed dtypes, so that the compiled
+    kernels see one type signature (and compile once) whatever the source was."""
+    def req(a: npt.ArrayLike, dtype: type) -> npt.NDArray[Any]:
+        return np.require(a, dtype=dtype, requirements=["C", "W", "O"])
+
+    return KernelField(int(kind), req(params, np.float64), req(times_s, np.float64),
+                       req(levels_hpa, np.float64), req(data, np.float32))
+
+
 def empty_grid() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
                           npt.NDArray[np.float32]]:
     """Placeholder arrays for analytic kinds (numba needs the same types for every kind)."""
@@ -64,20 +75,45 @@ def empty_grid() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
 
 
 @njit(cache=True, inline="always")
-def _corner_value(data: npt.NDArray[np.float32], e: int, it0: int, it1: int, iy0: int, iy1: int,
-                  ix0: int, ix1: int, k: int, c: int, wt: float, wy: float, wx: float) -> float:
-    a = (data[e, it0, iy0, ix0, k, c] * (1.0 - wx) + data[e, it0, iy0, ix1, k, c] * wx) * (1.0 - wy)
-    a += (data[e, it0, iy1, ix0, k, c] * (1.0 - wx) + data[e, it0, iy1, ix1, k, c] * wx) * wy
-    b = (data[e, it1, iy0, ix0, k, c] * (1.0 - wx) + data[e, it1, iy0, ix1, k, c] * wx) * (1.0 - wy)
-    b += (data[e, it1, iy1, ix0, k, c] * (1.0 - wx) + data[e, it1, iy1, ix1, k, c] * wx) * wy
-    return a * (1.0 - wt) + b * wt
+def _height(data: npt.NDArray[np.float32], e: int, it0: int, it1: int, iy0: int, iy1: int,
+            ix0: int, ix1: int, k: int, w: tuple[float, float, float, float, float, float,
+                                                 float, float]) -> float:
+    """Height (m) of level k at the point: the 8 corners of time x lat x lon, weighted."""
+    return (data[e, it0, iy0, ix0, k, 0] * w[0] + data[e, it0, iy0, ix1, k, 0] * w[1]
+            + data[e, it0, iy1, ix0, k, 0] * w[2] + data[e, it0, iy1, ix1, k, 0] * w[3]
+            + data[e, it1, iy0, ix0, k, 0] * w[4] + data[e, it1, iy0, ix1, k, 0] * w[5]
+            + data[e, it1, iy1, ix0, k, 0] * w[6] + data[e, it1, iy1, ix1, k, 0] * w[7])
+
+
+@njit(cache=True, inline="always")
+def _bracket(data: npt.NDArray[np.float32], e: int, it0: int, it1: int, iy0: int, iy1: int,
+             ix0: int, ix1: int, k: int, w: tuple[float, float, float, float, float, float,
+                                                  float, float]
+             ) -> tuple[float, float, float, float, float, float]:
+    """Height, u and v of levels k and k+1 in one pass over the 8 corners.
+
+    The six values of a corner are adjacent in memory (layout ..., level, channel), so each
+    corner costs one cache line."""
+    h0 = u0 = v0 = h1 = u1 = v1 = 0.0
+    for c in range(8):
+        it = it0 if c < 4 else it1
+        iy = iy0 if (c & 2) == 0 else iy1
+        ix = ix0 if (c & 1) == 0 else ix1
+        wc = w[c]
+        h0 += data[e, it, iy, ix, k, 0] * wc
+        u0 += data[e, it, iy, ix, k, 1] * wc
+        v0 += data[e, it, iy, ix, k, 2] * wc
+        h1 += data[e, it, iy, ix, k + 1, 0] * wc
+        u1 += data[e, it, iy, ix, k + 1, 1] * wc
+        v1 += data[e, it, iy, ix, k + 1, 2] * wc
+    return h0, u0, v0, h1, u1, v1
 
 
 @njit(cache=True)
 def _gridded(params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
              levels_hpa: npt.NDArray[np.float64], data: npt.NDArray[np.float32], t: float,
-             lat: float, lon: float, z: float, zmode: int, member: int
-             ) -> tuple[float, float, float, int]:
+             lat: float, lon: float, z: float, zmode: int, member: int, khint: int
+             ) -> tuple[float, float, float, int, int]:
     n_members = data.shape[0]
     e = member % n_members
     # time
@@ -88,7 +124,7 @@ def _gridded(params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
     else:
         nt = times_s.shape[0]
         if t < times_s[0] - 1e-6 or t > times_s[nt - 1] + 1e-6:
-            return 0.0, 0.0, math.nan, OUT_TIME
+            return 0.0, 0.0, math.nan, OUT_TIME, -1
         it0 = int(np.searchsorted(times_s, t)) - 1
         if it0 < 0:
             it0 = 0
@@ -109,7 +145,7 @@ def _gridded(params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
         nlat = int(params[P_NLAT])
         fy = (lat - params[P_LAT0]) / params[P_DLAT]
         if fy < -1e-9 or fy > nlat - 1 + 1e-9:
-            return 0.0, 0.0, math.nan, OUT_REGION
+            return 0.0, 0.0, math.nan, OUT_REGION, -1
         fy = min(max(fy, 0.0), nlat - 1.0)
         iy0 = min(int(fy), nlat - 2)
         iy1 = iy0 + 1
@@ -128,16 +164,23 @@ def _gridded(params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
                 if fx * dlon > 360.0 - 1e-9:  # just west of lon0 by rounding
                     fx = 0.0
                 else:
-                    return 0.0, 0.0, math.nan, OUT_REGION
+                    return 0.0, 0.0, math.nan, OUT_REGION, -1
             fx = min(fx, nlon - 1.0)
             ix0 = min(int(fx), nlon - 2)
             ix1 = ix0 + 1
             wx = fx - ix0
     nlev = levels_hpa.shape[0]
+    wt0 = 1.0 - wt
+    wy0 = 1.0 - wy
+    wx0 = 1.0 - wx
+    w = (wt0 * wy0 * wx0, wt0 * wy0 * wx, wt0 * wy * wx0, wt0 * wy * wx,
+         wt * wy0 * wx0, wt * wy0 * wx, wt * wy * wx0, wt * wy * wx)
+    if nlev == 1:
+        return 0.0, 0.0, math.nan, OUT_LEVELS, -1
     # vertical
     if zmode == PRESSURE:
         if z > levels_hpa[0] + 1e-9 or z < levels_hpa[nlev - 1] - 1e-9:
-            return 0.0, 0.0, math.nan, OUT_LEVELS
+            return 0.0, 0.0, math.nan, OUT_LEVELS, -1
         lo = 0
         hi = nlev - 1
         while hi - lo > 1:
@@ -148,42 +191,31 @@ def _gridded(params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
                 hi = mid
         wz = math.log(levels_hpa[lo] / z) / math.log(levels_hpa[lo] / levels_hpa[hi])
         wz = min(max(wz, 0.0), 1.0)
-        k0 = lo
-        k1 = hi
-        h0 = _corner_value(data, e, it0, it1, iy0, iy1, ix0, ix1, k0, 0, wt, wy, wx)
-        h1 = _corner_value(data, e, it0, it1, iy0, iy1, ix0, ix1, k1, 0, wt, wy, wx)
-        alt = h0 + (h1 - h0) * wz
-    else:
-        alt = z
-        h_top = _corner_value(data, e, it0, it1, iy0, iy1, ix0, ix1, nlev - 1, 0, wt, wy, wx)
-        if z > h_top + 1e-6:
-            return 0.0, 0.0, math.nan, OUT_LEVELS
-        h_bot = _corner_value(data, e, it0, it1, iy0, iy1, ix0, ix1, 0, 0, wt, wy, wx)
-        if z <= h_bot:
-            u = _corner_value(data, e, it0, it1, iy0, iy1, ix0, ix1, 0, 1, wt, wy, wx)
-            v = _corner_value(data, e, it0, it1, iy0, iy1, ix0, ix1, 0, 2, wt, wy, wx)
-            return u, v, alt, OK
-        lo = 0
-        hi = nlev - 1
-        h_lo = h_bot
-        h_hi = h_top
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            h_mid = _corner_value(data, e, it0, it1, iy0, iy1, ix0, ix1, mid, 0, wt, wy, wx)
-            if h_mid <= z:
-                lo = mid
-                h_lo = h_mid
-            else:
-                hi = mid
-                h_hi = h_mid
-        k0 = lo
-        k1 = hi
-        wz = (z - h_lo) / (h_hi - h_lo) if h_hi > h_lo else 0.0
-    u0 = _corner_value(data, e, it0, it1, iy0, iy1, ix0, ix1, k0, 1, wt, wy, wx)
-    u1 = _corner_value(data, e, it0, it1, iy0, iy1, ix0, ix1, k1, 1, wt, wy, wx)
-    v0 = _corner_value(data, e, it0, it1, iy0, iy1, ix0, ix1, k0, 2, wt, wy, wx)
-    v1 = _corner_value(data, e, it0, it1, iy0, iy1, ix0, ix1, k1, 2, wt, wy, wx)
-    return u0 + (u1 - u0) * wz, v0 + (v1 - v0) * wz, alt, OK
+        h0, u0, v0, h1, u1, v1 = _bracket(data, e, it0, it1, iy0, iy1, ix0, ix1, lo, w)
+        return u0 + (u1 - u0) * wz, v0 + (v1 - v0) * wz, h0 + (h1 - h0) * wz, OK, lo
+    if 0 <= khint < nlev - 1:  # the bracket of the last call usually still holds
+        h0, u0, v0, h1, u1, v1 = _bracket(data, e, it0, it1, iy0, iy1, ix0, ix1, khint, w)
+        if h0 <= z <= h1 and h1 > h0:
+            wz = (z - h0) / (h1 - h0)
+            return u0 + (u1 - u0) * wz, v0 + (v1 - v0) * wz, z, OK, khint
+    h_top = _height(data, e, it0, it1, iy0, iy1, ix0, ix1, nlev - 1, w)
+    if z > h_top + 1e-6:
+        return 0.0, 0.0, math.nan, OUT_LEVELS, -1
+    h_bot = _height(data, e, it0, it1, iy0, iy1, ix0, ix1, 0, w)
+    if z <= h_bot:
+        h0, u0, v0, h1, u1, v1 = _bracket(data, e, it0, it1, iy0, iy1, ix0, ix1, 0, w)
+        return u0, v0, z, OK, 0
+    lo = 0
+    hi = nlev - 1
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if _height(data, e, it0, it1, iy0, iy1, ix0, ix1, mid, w) <= z:
+            lo = mid
+        else:
+            hi = mid
+    h0, u0, v0, h1, u1, v1 = _bracket(data, e, it0, it1, iy0, iy1, ix0, ix1, lo, w)
+    wz = min(max((z - h0) / (h1 - h0), 0.0), 1.0) if h1 > h0 else 0.0
+    return u0 + (u1 - u0) * wz, v0 + (v1 - v0) * wz, z, OK, lo
 
 
 @njit(cache=True)
@@ -217,14 +249,17 @@ def _analytic(kind: int, params: npt.NDArray[np.float64], t: float, lat: float, 
 @njit(cache=True)
 def wind_at(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
             levels_hpa: npt.NDArray[np.float64], data: npt.NDArray[np.float32], t: float,
-            lat: float, lon: float, z: float, zmode: int, member: int
-            ) -> tuple[float, float, float, int]:
-    """Wind (u east, v north, m/s), the point's altitude (m) and a status code at one point."""
+            lat: float, lon: float, z: float, zmode: int, member: int, khint: int = -1
+            ) -> tuple[float, float, float, int, int]:
+    """Wind (u east, v north, m/s), the altitude (m), a status code and the level bracket.
+
+    ``khint`` is a level index to try first as the bracket of ``z`` (ALT mode); -1 for none.
+    """
     if kind == GRIDDED:
-        return _gridded(params, times_s, levels_hpa, data, t, lat, lon, z, zmode, member)
+        return _gridded(params, times_s, levels_hpa, data, t, lat, lon, z, zmode, member, khint)
     alt = z if zmode == ALT else altitude_m_at(z * 100.0)
     u, v = _analytic(kind, params, t, lat, lon, alt)
-    return u, v, alt, OK
+    return u, v, alt, OK, -1
 
 
 @njit(cache=True)
@@ -241,6 +276,6 @@ def sample_many(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray
     alt = np.empty(n)
     status = np.empty(n, dtype=np.int8)
     for i in range(n):
-        u[i], v[i], alt[i], status[i] = wind_at(kind, params, times_s, levels_hpa, data, t[i],
-                                                lat[i], lon[i], z[i], zmode, member[i])
+        u[i], v[i], alt[i], status[i], _k = wind_at(kind, params, times_s, levels_hpa, data, t[i],
+                                                lat[i], lon[i], z[i], zmode, member[i], -1)
     return u, v, alt, status

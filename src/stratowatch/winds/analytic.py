@@ -15,7 +15,7 @@ class _AnalyticField(WindField):
 
     def __init__(self, params: list[float]) -> None:
         times, levels, data = K.empty_grid()
-        self._kernel = K.KernelField(self._kind, np.asarray(params, dtype=np.float64), times,
+        self._kernel = K.kernel_field(self._kind, np.asarray(params, dtype=np.float64), times,
                                      levels, data)
 
     @property

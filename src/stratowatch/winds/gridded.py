@@ -99,23 +99,25 @@ class GriddedWindField(WindField):
                 raise ParseError("grid must be regular with at least 2 points", source=source,
                                  field=name)
         dims = ([mem] if mem else []) + ["time", lat, lon, lev]
-        arrays = []
-        for var in (hvar, uvar, vvar):
+        sizes = [ds.sizes[d] for d in dims]
+        data = np.empty(([] if mem else [1]) + sizes + [3], dtype=np.float32)
+        for channel, var in enumerate((hvar, uvar, vvar)):
             da = ds[var]
             missing = set(dims) - set(da.dims)
             if missing:
                 raise ParseError(f"variable lacks dimensions {sorted(missing)}", source=source,
                                  field=var)
-            arr = np.asarray(da.transpose(*dims).values, dtype=np.float32)
-            if not mem:
-                arr = arr[None]
-            arrays.append(arr)
-        gh = arrays[0].astype(np.float64)
+            extra = [d for d in da.dims if d not in dims]
+            if extra:
+                raise ParseError(f"variable has unexpected dimensions {extra}", source=source,
+                                 field=var)
+            values = da.transpose(*dims).values
+            data[..., channel] = values if mem else values[None]
+        height = data[..., 0]
         if hvar in ("z", "geopotential", "Z") or ds[hvar].attrs.get("units", "") in ("m**2 s**-2",
                                                                                     "m2 s-2"):
-            gh = gh / G0_MPS2
-        alt = EARTH_RADIUS_M * gh / (EARTH_RADIUS_M - gh)
-        data = np.stack([alt.astype(np.float32), arrays[1], arrays[2]], axis=-1)
+            height /= G0_MPS2
+        height[...] = EARTH_RADIUS_M * height / (EARTH_RADIUS_M - height)
         if not np.all(np.isfinite(data)):
             raise ParseError("missing or non-finite values in u, v or height", source=source)
         times_s = datetime64_to_epoch_s(ds["time"].values)
@@ -136,8 +138,7 @@ class GriddedWindField(WindField):
         if params[K.P_STEADY]:
             times_s = np.repeat(times_s, 2)
         level_vals = np.asarray(ds[lev].values, dtype=np.float64)
-        kernel = K.KernelField(K.GRIDDED, params, times_s, level_vals,
-                               np.ascontiguousarray(data))
+        kernel = K.kernel_field(K.GRIDDED, params, times_s, level_vals, data)
         west = float(wrap_lon(lon_v[0]))
         coverage = Coverage(
             start_s=None if params[K.P_STEADY] else float(times_s[0]),

@@ -110,7 +110,7 @@ def parse_wyoming(text: str, source: str = "<sounding>") -> GriddedWindField:
     if "Station latitude" in info and "Station longitude" in info:
         where = f" at {info['Station latitude']}, {info['Station longitude']}"
     when = f" observed {to_iso(observed)}" if observed is not None else ""
-    kernel = K.KernelField(K.GRIDDED, params, np.zeros(2), pres_hpa.astype(np.float64), data)
+    kernel = K.kernel_field(K.GRIDDED, params, np.zeros(2), pres_hpa.astype(np.float64), data)
     coverage = Coverage(
         pressure_range_hpa=(float(pres_hpa[0]), float(pres_hpa[-1])),
         alt_range_m=(float(alt[0]), float(alt[-1])),
