@@ -7,10 +7,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sensing_helpers import DATA
 
 from stratowatch.errors import ParseError
 from stratowatch.sensing import LIGHTER_THAN_AIR, emitter_category, read_adsb
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 pms = pytest.importorskip("pyModeS")
 

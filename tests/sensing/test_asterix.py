@@ -6,10 +6,11 @@ import struct
 from pathlib import Path
 
 import pytest
-from sensing_helpers import DATA, asterix_sample
 
 from stratowatch.errors import ConfigError, ParseError
 from stratowatch.sensing import read_asterix, read_sites
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 pytest.importorskip("asterix")
 
@@ -81,8 +82,9 @@ def count_cat048_plots(path: Path) -> tuple[int, int]:
     return records, plots
 
 
-def test_every_cat048_plot_of_the_real_recording_becomes_an_observation() -> None:
-    pcap = asterix_sample("cat_034_048.pcap")
+def test_every_cat048_plot_of_the_real_recording_becomes_an_observation(
+        asterix_samples: Path) -> None:
+    pcap = asterix_samples / "cat_034_048.pcap"
     records, plots = count_cat048_plots(pcap)
     assert (records, plots) == (128, 126)  # two records are track ends without a detection
     obs = read_asterix(pcap, sites=DATA / "asterix_sites.csv")
@@ -97,8 +99,8 @@ def test_every_cat048_plot_of_the_real_recording_becomes_an_observation() -> Non
     assert first["ref"] == "asterix:25/201:3563"
 
 
-def test_without_a_sites_table_the_error_names_every_missing_radar() -> None:
-    pcap = asterix_sample("cat_034_048.pcap")
+def test_without_a_sites_table_the_error_names_every_missing_radar(asterix_samples: Path) -> None:
+    pcap = asterix_samples / "cat_034_048.pcap"
     with pytest.raises(ParseError) as info:
         read_asterix(pcap)
     message = str(info.value)
@@ -111,16 +113,16 @@ def test_without_a_sites_table_the_error_names_every_missing_radar() -> None:
     assert "SIC 201" not in str(info.value)
 
 
-def test_cat062_system_tracks_carry_their_own_wgs84_positions() -> None:
-    obs = read_asterix(asterix_sample("cat_062_065.pcap"))
+def test_cat062_system_tracks_carry_their_own_wgs84_positions(asterix_samples: Path) -> None:
+    obs = read_asterix(asterix_samples / "cat_062_065.pcap")
     assert len(obs) == 2
     assert obs.callsign.tolist() == ["RYR174C", "ISS2007"]
     assert obs.lat[0] == pytest.approx(41.1671, abs=1e-3)
     assert obs.vx_mps[0] == 228.75 and obs.vz_mps[0] == 0.0
 
 
-def test_raw_asterix_needs_the_date() -> None:
-    raw = asterix_sample("cat048.raw")
+def test_raw_asterix_needs_the_date(asterix_samples: Path) -> None:
+    raw = asterix_samples / "cat048.raw"
     with pytest.raises(ConfigError, match="date"):
         read_asterix(raw, sites=DATA / "asterix_sites.csv")
     obs = read_asterix(raw, sites=DATA / "asterix_sites.csv", date="2016-05-05")
@@ -144,8 +146,8 @@ def test_a_record_that_crashes_the_c_decoder_is_a_bad_row(tmp_path: Path) -> Non
     assert len(obs.skipped) == 1 and "decoder" in obs.skipped[0].reason
 
 
-def test_damaged_capture_reports_packets_by_number(tmp_path: Path) -> None:
-    data = asterix_sample("cat_034_048.pcap").read_bytes()
+def test_damaged_capture_reports_packets_by_number(tmp_path: Path, asterix_samples: Path) -> None:
+    data = (asterix_samples / "cat_034_048.pcap").read_bytes()
     path = tmp_path / "cut.pcap"
     path.write_bytes(data[:-30])
     obs = read_asterix(path, sites=DATA / "asterix_sites.csv")

@@ -3,10 +3,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from sensing_helpers import DATA, asterix_sample
 
 from stratowatch.cli import main
 from stratowatch.sensing import read_observations
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_ingest_merges_files_into_one_output(tmp_path: Path,
@@ -23,10 +24,10 @@ def test_ingest_merges_files_into_one_output(tmp_path: Path,
     assert len(merged) == 11 and list(merged.time) == sorted(merged.time)
 
 
-def test_ingest_asterix_with_and_without_sites(tmp_path: Path,
+def test_ingest_asterix_with_and_without_sites(tmp_path: Path, asterix_samples: Path,
                                                capsys: pytest.CaptureFixture[str]) -> None:
     pytest.importorskip("asterix")
-    pcap = str(asterix_sample("cat_034_048.pcap"))
+    pcap = str(asterix_samples / "cat_034_048.pcap")
     out = tmp_path / "obs.geojson"
     assert main(["ingest", pcap, "--out", str(out)]) == 2
     assert "SAC 25 SIC 204" in capsys.readouterr().err

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sensing_helpers import DATA, asterix_sample
 
 from stratowatch.errors import StratowatchError
 from stratowatch.sensing import Observations
@@ -27,6 +26,8 @@ from stratowatch.sensing.geojsonio import parse_geojson_text
 from stratowatch.sensing.sites import parse_sites_text
 from stratowatch.sensing.sondehub import parse_sondehub_text
 from stratowatch.sensing.trafficfmt import parse_traffic_bytes
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 EXAMPLES = int(os.environ.get("STRATOWATCH_FUZZ_EXAMPLES", "300"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=timedelta(seconds=10), database=None,
@@ -162,19 +163,19 @@ def test_fuzz_parquet(data: st.DataObject) -> None:
     survives(lambda: read_parquet(path))
 
 
-def _asterix_seed() -> bytes:
+def _asterix_seed(samples: Path) -> bytes:
     pytest.importorskip("asterix")
-    return asterix_sample("cat_034_048.pcap").read_bytes()[:1500]
+    return (samples / "cat_034_048.pcap").read_bytes()[:1500]
 
 
 @FUZZ
-@given(st.data())
-def test_fuzz_asterix(data: st.DataObject) -> None:
+@given(data=st.data())
+def test_fuzz_asterix(data: st.DataObject, asterix_samples: Path) -> None:
     from stratowatch.sensing.asterix import parse_asterix
     from stratowatch.sensing.sites import parse_sites_text
 
     sites = parse_sites_text(SITES_SEED.decode(), "sites")
-    seed = _asterix_seed()
+    seed = _asterix_seed(asterix_samples)
     raw = bytes.fromhex("300030FDF70219C9356D4DA0C5AFF1E0020005283C660C10C236D4182001C0780031BC"
                         "0000400DEB07B9582E410020F5")
     blob = data.draw(st.one_of(inputs(seed), inputs(raw)))

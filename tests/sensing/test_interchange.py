@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sensing_helpers import DATA
 
 from stratowatch.errors import ParseError
 from stratowatch.sensing import (
@@ -21,6 +20,8 @@ from stratowatch.sensing import (
 )
 from stratowatch.sensing.csvio import format_csv, parse_csv_text
 from stratowatch.sensing.geojsonio import format_geojson, parse_geojson_text
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def sample() -> Observations:

@@ -4,7 +4,6 @@ import math
 from pathlib import Path
 
 import pytest
-from sensing_helpers import DATA
 
 from stratowatch.errors import ConfigError, ParseError
 from stratowatch.sensing import (
@@ -15,6 +14,8 @@ from stratowatch.sensing import (
     read_sites,
     read_visual,
 )
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_sites_table_reads_and_rejects_duplicates(tmp_path: Path) -> None:

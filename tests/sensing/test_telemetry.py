@@ -5,11 +5,12 @@ import math
 from pathlib import Path
 
 import pytest
-from sensing_helpers import DATA
 
 from stratowatch.errors import ParseError
 from stratowatch.sensing import read_aprs, read_sondehub
 from stratowatch.timeutil import to_iso
+
+DATA = Path(__file__).resolve().parents[1] / "data"
 
 
 def test_sondehub_list_keeps_one_copy_of_each_frame_and_reports_bad_objects() -> None:

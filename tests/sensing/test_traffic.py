@@ -4,13 +4,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from sensing_helpers import traffic_samples
 
 from stratowatch.sensing import from_traffic, read_observations, read_traffic
 
+DATA = Path(__file__).resolve().parents[1] / "data"
 
-def sample_files() -> list[Path]:
-    root = traffic_samples()
+
+def sample_files(root: Path) -> list[Path]:
     files = sorted(root.glob("**/*.json.gz"))
     if not files:
         pytest.skip("traffic ships no sample trajectories")
@@ -18,9 +18,9 @@ def sample_files() -> list[Path]:
 
 
 @pytest.mark.slow
-def test_every_traffic_sample_trajectory_converts() -> None:
+def test_every_traffic_sample_trajectory_converts(traffic_samples: Path) -> None:
     total = 0
-    for path in sample_files():
+    for path in sample_files(traffic_samples):
         obs = read_traffic(path)
         assert obs.skipped == (), path
         if "performance" in path.parts:
@@ -32,8 +32,8 @@ def test_every_traffic_sample_trajectory_converts() -> None:
     assert total > 100_000
 
 
-def test_a_sample_flight_keeps_units_and_identity() -> None:
-    path = traffic_samples() / "ambulances" / "rega_sg.json.gz"
+def test_a_sample_flight_keeps_units_and_identity(traffic_samples: Path) -> None:
+    path = traffic_samples / "ambulances" / "rega_sg.json.gz"
     if not path.exists():
         pytest.skip("sample not shipped")
     obs = read_observations(path)
