@@ -41,23 +41,24 @@ def synthetic_global(n_levels: int = 30, res_deg: float = 0.5, days: float = 7.5
     gh = (EARTH_RADIUS_M * heights / (EARTH_RADIUS_M + heights)).astype(np.float32)
     phi = np.radians(lat)[:, None]
     lam = np.radians(lon)[None, :]
-    shape = (n_t, n_levels, lat.size, lon.size)
+    vert = (0.5 + 0.5 * np.sin(np.arange(n_levels) / n_levels * np.pi)).astype(np.float32)
+    shape = (n_t, lat.size, lon.size, n_levels)  # the kernel's layout: no transpose on load
     u = np.empty(shape, dtype=np.float32)
     v = np.empty(shape, dtype=np.float32)
     h = np.empty(shape, dtype=np.float32)
     for it in range(n_t):
         phase = 2 * math.pi * it * every_h / 96.0
-        for k in range(n_levels):
-            vert = 0.5 + 0.5 * math.sin(k / n_levels * math.pi)
-            u[it, k] = vert * (25 * np.cos(phi) ** 2 * np.sin(2 * phi) ** 2
-                               + 8 * np.sin(3 * lam + phase) * np.cos(phi))
-            v[it, k] = vert * 8 * np.cos(2 * lam - phase) * np.cos(phi) ** 2
-            h[it, k] = gh[k] + 50 * np.sin(phi) * np.cos(lam + phase)
-    ds = xr.Dataset(
-        {"u": (("time", "isobaricInhPa", "latitude", "longitude"), u),
-         "v": (("time", "isobaricInhPa", "latitude", "longitude"), v),
-         "gh": (("time", "isobaricInhPa", "latitude", "longitude"), h)},
-        coords={"time": times, "isobaricInhPa": levels, "latitude": lat, "longitude": lon})
+        u_h = (25 * np.cos(phi) ** 2 * np.sin(2 * phi) ** 2
+               + 8 * np.sin(3 * lam + phase) * np.cos(phi)).astype(np.float32)
+        v_h = (8 * np.cos(2 * lam - phase) * np.cos(phi) ** 2).astype(np.float32)
+        h_h = (50 * np.sin(phi) * np.cos(lam + phase)).astype(np.float32)
+        np.multiply(u_h[:, :, None], vert, out=u[it])
+        np.multiply(v_h[:, :, None], vert, out=v[it])
+        np.add(h_h[:, :, None], gh, out=h[it])
+    dims = ("time", "latitude", "longitude", "isobaricInhPa")
+    ds = xr.Dataset({"u": (dims, u), "v": (dims, v), "gh": (dims, h)},
+                    coords={"time": times, "isobaricInhPa": levels, "latitude": lat,
+                            "longitude": lon})
     return GriddedWindField.from_dataset(ds, source="synthetic-global")
 
 

@@ -18,6 +18,7 @@ from numba import njit, prange
 from stratowatch.geo.atmosphere import SEA_LEVEL_DENSITY_KGPM3, density_kgpm3_at
 from stratowatch.geo.sphere import EARTH_RADIUS_M
 from stratowatch.winds import _kernel as W
+from stratowatch.winds._kernel import FASTMATH
 
 # profile modes
 FLOAT_ALT = 0
@@ -42,7 +43,7 @@ WE_SIGMA_MPS, WE_LENGTH_M, WE_TIME_S = range(3)
 _RAD = math.pi / 180.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _mix(x: np.uint64) -> np.uint64:
     x = x + np.uint64(0x9E3779B97F4A7C15)
     x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
@@ -50,13 +51,13 @@ def _mix(x: np.uint64) -> np.uint64:
     return x ^ (x >> np.uint64(31))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _uniform(seed: int, member: int, counter: int) -> float:
     h = _mix(_mix(np.uint64(seed) ^ _mix(np.uint64(member))) + np.uint64(counter))
     return (float(h >> np.uint64(11)) + 0.5) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _normal_pair(seed: int, member: int, counter: int) -> tuple[float, float]:
     u1 = _uniform(seed, member, 2 * counter)
     u2 = _uniform(seed, member, 2 * counter + 1)
@@ -64,7 +65,7 @@ def _normal_pair(seed: int, member: int, counter: int) -> tuple[float, float]:
     return r * math.cos(2.0 * math.pi * u2), r * math.sin(2.0 * math.pi * u2)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _vertical_rate(mode: int, prof: npt.NDArray[np.float64], phase: int, alt: float,
                    rate_scale: float, target: float, direction: float) -> float:
     """d(vertical coordinate)/dt in forward time (m/s; 0 for isobaric and altitude floats)."""
@@ -81,7 +82,7 @@ def _vertical_rate(mode: int, prof: npt.NDArray[np.float64], phase: int, alt: fl
     return 0.0
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _deriv_xyz(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
                levels: npt.NDArray[np.float64], data: npt.NDArray[np.float32], t: float,
                x: float, y: float, z: float, zc: float, zmode: int, member: int, eu: float,
@@ -109,7 +110,7 @@ def _deriv_xyz(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[
             W.OK, k)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _deriv_ll(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
               levels: npt.NDArray[np.float64], data: npt.NDArray[np.float32], t: float,
               lat: float, lon: float, zc: float, zmode: int, member: int, eu: float, ev: float,
@@ -124,7 +125,7 @@ def _deriv_ll(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[n
     return ((v + ev) * inv_r, (u + eu) * inv_r / math.cos(lat * _RAD), speed, alt, W.OK, k)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _rk4_ll(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
             levels: npt.NDArray[np.float64], data: npt.NDArray[np.float32], t: float, dt: float,
             lat: float, lon: float, c1: float, c2: float, c3: float, c4: float, zmode: int,
@@ -158,7 +159,7 @@ def _rk4_ll(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[np.
             lon + sixth * (k1o + 2.0 * k2o + 2.0 * k3o + k4o), speed, a1, W.OK, kh)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True, inline="always", fastmath=FASTMATH)
 def _rk4_xyz(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
              levels: npt.NDArray[np.float64], data: npt.NDArray[np.float32], t: float,
              dt: float, lat: float, lon: float, c1: float, c2: float, c3: float, c4: float,
@@ -201,7 +202,7 @@ def _rk4_xyz(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[np
 POLAR_LAT_DEG = 80.0
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, parallel=True, fastmath=FASTMATH)
 def integrate(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
               levels: npt.NDArray[np.float64], data: npt.NDArray[np.float32],
               pos: npt.NDArray[np.float64], zc: npt.NDArray[np.float64],

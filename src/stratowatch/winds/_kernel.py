@@ -29,6 +29,10 @@ from numba import njit
 from stratowatch.geo.atmosphere import altitude_m_at
 from stratowatch.geo.sphere import EARTH_RADIUS_M
 
+# Floating-point licences for the compiled code: fused multiply-add and reassociation, but
+# NaN and infinity keep their IEEE meaning.
+FASTMATH = {"contract", "reassoc", "nsz", "arcp"}
+
 GRIDDED = 0
 UNIFORM = 1
 SOLID_BODY = 2
@@ -43,8 +47,9 @@ OUT_TIME = 2
 OUT_LEVELS = 3
 
 # GRIDDED params layout
-P_LAT0, P_DLAT, P_NLAT, P_LON0, P_DLON, P_NLON, P_PERIODIC, P_UNIFORM_H, P_STEADY = range(9)
-N_GRID_PARAMS = 9
+P_LAT0, P_DLAT, P_NLAT, P_LON0, P_DLON, P_NLON, P_PERIODIC, P_UNIFORM_H, P_STEADY, \
+    P_INV_DLAT, P_INV_DLON = range(11)
+N_GRID_PARAMS = 11
 
 
 class KernelField(NamedTuple):
@@ -64,7 +69,11 @@ def kernel_field(kind: int, params: npt.ArrayLike, times_s: npt.ArrayLike,
     def req(a: npt.ArrayLike, dtype: type) -> npt.NDArray[Any]:
         return np.require(a, dtype=dtype, requirements=["C", "W", "O"])
 
-    return KernelField(int(kind), req(params, np.float64), req(times_s, np.float64),
+    params = req(params, np.float64)
+    if kind == GRIDDED:
+        params[P_INV_DLAT] = 1.0 / params[P_DLAT]
+        params[P_INV_DLON] = 1.0 / params[P_DLON]
+    return KernelField(int(kind), params, req(times_s, np.float64),
                        req(levels_hpa, np.float64), req(data, np.float32))
 
 
@@ -74,48 +83,50 @@ def empty_grid() -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64],
     return (np.zeros(1), np.array([1000.0]), np.zeros((1, 1, 1, 1, 1, 3), dtype=np.float32))
 
 
-@njit(cache=True, inline="always")
-def _height(data: npt.NDArray[np.float32], e: int, it0: int, it1: int, iy0: int, iy1: int,
-            ix0: int, ix1: int, k: int, w: tuple[float, float, float, float, float, float,
-                                                 float, float]) -> float:
-    """Height (m) of level k at the point: the 8 corners of time x lat x lon, weighted."""
-    return (data[e, it0, iy0, ix0, k, 0] * w[0] + data[e, it0, iy0, ix1, k, 0] * w[1]
-            + data[e, it0, iy1, ix0, k, 0] * w[2] + data[e, it0, iy1, ix1, k, 0] * w[3]
-            + data[e, it1, iy0, ix0, k, 0] * w[4] + data[e, it1, iy0, ix1, k, 0] * w[5]
-            + data[e, it1, iy1, ix0, k, 0] * w[6] + data[e, it1, iy1, ix1, k, 0] * w[7])
+Offsets = tuple[int, int, int, int, int, int, int, int]
+Weights = tuple[float, float, float, float, float, float, float, float]
 
 
-@njit(cache=True, inline="always")
-def _bracket(data: npt.NDArray[np.float32], e: int, it0: int, it1: int, iy0: int, iy1: int,
-             ix0: int, ix1: int, k: int, w: tuple[float, float, float, float, float, float,
-                                                  float, float]
+@njit(cache=True, inline="always", fastmath=FASTMATH)
+def _height(flat: npt.NDArray[np.float32], o: Offsets, k: int, w: Weights) -> float:
+    """Height (m) of level k at the point: the 8 corners of time x lat x lon, weighted.
+
+    ``flat`` is the field's data as one vector and ``o`` the offsets of the 8 corners' level 0.
+    """
+    j = 3 * k
+    return (flat[o[0] + j] * w[0] + flat[o[1] + j] * w[1] + flat[o[2] + j] * w[2]
+            + flat[o[3] + j] * w[3] + flat[o[4] + j] * w[4] + flat[o[5] + j] * w[5]
+            + flat[o[6] + j] * w[6] + flat[o[7] + j] * w[7])
+
+
+@njit(cache=True, inline="always", fastmath=FASTMATH)
+def _bracket(flat: npt.NDArray[np.float32], o: Offsets, k: int, w: Weights
              ) -> tuple[float, float, float, float, float, float]:
     """Height, u and v of levels k and k+1 in one pass over the 8 corners.
 
     The six values of a corner are adjacent in memory (layout ..., level, channel), so each
     corner costs one cache line."""
     h0 = u0 = v0 = h1 = u1 = v1 = 0.0
+    j = 3 * k
     for c in range(8):
-        it = it0 if c < 4 else it1
-        iy = iy0 if (c & 2) == 0 else iy1
-        ix = ix0 if (c & 1) == 0 else ix1
+        base = o[c] + j
         wc = w[c]
-        h0 += data[e, it, iy, ix, k, 0] * wc
-        u0 += data[e, it, iy, ix, k, 1] * wc
-        v0 += data[e, it, iy, ix, k, 2] * wc
-        h1 += data[e, it, iy, ix, k + 1, 0] * wc
-        u1 += data[e, it, iy, ix, k + 1, 1] * wc
-        v1 += data[e, it, iy, ix, k + 1, 2] * wc
+        h0 += flat[base] * wc
+        u0 += flat[base + 1] * wc
+        v0 += flat[base + 2] * wc
+        h1 += flat[base + 3] * wc
+        u1 += flat[base + 4] * wc
+        v1 += flat[base + 5] * wc
     return h0, u0, v0, h1, u1, v1
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _gridded(params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
              levels_hpa: npt.NDArray[np.float64], data: npt.NDArray[np.float32], t: float,
              lat: float, lon: float, z: float, zmode: int, member: int, khint: int
              ) -> tuple[float, float, float, int, int]:
     n_members = data.shape[0]
-    e = member % n_members
+    e = 0 if n_members == 1 else member % n_members
     # time
     if params[P_STEADY] != 0.0:
         it0 = 0
@@ -125,11 +136,13 @@ def _gridded(params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
         nt = times_s.shape[0]
         if t < times_s[0] - 1e-6 or t > times_s[nt - 1] + 1e-6:
             return 0.0, 0.0, math.nan, OUT_TIME, -1
-        it0 = int(np.searchsorted(times_s, t)) - 1
-        if it0 < 0:
-            it0 = 0
-        if it0 > nt - 2:
-            it0 = nt - 2
+        # guess from the first interval (exact for evenly spaced times), then walk
+        it0 = int((t - times_s[0]) / (times_s[1] - times_s[0]))
+        it0 = min(max(it0, 0), nt - 2)
+        while it0 > 0 and times_s[it0] > t:
+            it0 -= 1
+        while it0 < nt - 2 and times_s[it0 + 1] <= t:
+            it0 += 1
         it1 = it0 + 1
         wt = (t - times_s[it0]) / (times_s[it1] - times_s[it0])
         wt = min(max(wt, 0.0), 1.0)
@@ -143,7 +156,7 @@ def _gridded(params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
         wx = 0.0
     else:
         nlat = int(params[P_NLAT])
-        fy = (lat - params[P_LAT0]) / params[P_DLAT]
+        fy = (lat - params[P_LAT0]) * params[P_INV_DLAT]
         if fy < -1e-9 or fy > nlat - 1 + 1e-9:
             return 0.0, 0.0, math.nan, OUT_REGION, -1
         fy = min(max(fy, 0.0), nlat - 1.0)
@@ -152,13 +165,18 @@ def _gridded(params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
         wy = fy - iy0
         nlon = int(params[P_NLON])
         dlon = params[P_DLON]
-        offset = (lon - params[P_LON0]) % 360.0
-        fx = offset / dlon
+        offset = lon - params[P_LON0]
+        while offset < 0.0:
+            offset += 360.0
+        while offset >= 360.0:
+            offset -= 360.0
+        fx = offset * params[P_INV_DLON]
         if params[P_PERIODIC] != 0.0:
             ix0 = int(fx)
             wx = fx - ix0
-            ix0 = ix0 % nlon
-            ix1 = (ix0 + 1) % nlon
+            if ix0 >= nlon:
+                ix0 -= nlon
+            ix1 = ix0 + 1 if ix0 + 1 < nlon else 0
         else:
             if fx > nlon - 1 + 1e-9:
                 if fx * dlon > 360.0 - 1e-9:  # just west of lon0 by rounding
@@ -175,6 +193,15 @@ def _gridded(params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
     wx0 = 1.0 - wx
     w = (wt0 * wy0 * wx0, wt0 * wy0 * wx, wt0 * wy * wx0, wt0 * wy * wx,
          wt * wy0 * wx0, wt * wy0 * wx, wt * wy * wx0, wt * wy * wx)
+    n_t, n_y, n_x = data.shape[1], data.shape[2], data.shape[3]
+    row = 3 * nlev
+    r00 = ((e * n_t + it0) * n_y + iy0) * n_x
+    r01 = ((e * n_t + it0) * n_y + iy1) * n_x
+    r10 = ((e * n_t + it1) * n_y + iy0) * n_x
+    r11 = ((e * n_t + it1) * n_y + iy1) * n_x
+    o = ((r00 + ix0) * row, (r00 + ix1) * row, (r01 + ix0) * row, (r01 + ix1) * row,
+         (r10 + ix0) * row, (r10 + ix1) * row, (r11 + ix0) * row, (r11 + ix1) * row)
+    flat = data.reshape(data.size)
     if nlev == 1:
         return 0.0, 0.0, math.nan, OUT_LEVELS, -1
     # vertical
@@ -191,34 +218,34 @@ def _gridded(params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
                 hi = mid
         wz = math.log(levels_hpa[lo] / z) / math.log(levels_hpa[lo] / levels_hpa[hi])
         wz = min(max(wz, 0.0), 1.0)
-        h0, u0, v0, h1, u1, v1 = _bracket(data, e, it0, it1, iy0, iy1, ix0, ix1, lo, w)
+        h0, u0, v0, h1, u1, v1 = _bracket(flat, o, lo, w)
         return u0 + (u1 - u0) * wz, v0 + (v1 - v0) * wz, h0 + (h1 - h0) * wz, OK, lo
     if 0 <= khint < nlev - 1:  # the bracket of the last call usually still holds
-        h0, u0, v0, h1, u1, v1 = _bracket(data, e, it0, it1, iy0, iy1, ix0, ix1, khint, w)
+        h0, u0, v0, h1, u1, v1 = _bracket(flat, o, khint, w)
         if h0 <= z <= h1 and h1 > h0:
             wz = (z - h0) / (h1 - h0)
             return u0 + (u1 - u0) * wz, v0 + (v1 - v0) * wz, z, OK, khint
-    h_top = _height(data, e, it0, it1, iy0, iy1, ix0, ix1, nlev - 1, w)
+    h_top = _height(flat, o, nlev - 1, w)
     if z > h_top + 1e-6:
         return 0.0, 0.0, math.nan, OUT_LEVELS, -1
-    h_bot = _height(data, e, it0, it1, iy0, iy1, ix0, ix1, 0, w)
+    h_bot = _height(flat, o, 0, w)
     if z <= h_bot:
-        h0, u0, v0, h1, u1, v1 = _bracket(data, e, it0, it1, iy0, iy1, ix0, ix1, 0, w)
+        h0, u0, v0, h1, u1, v1 = _bracket(flat, o, 0, w)
         return u0, v0, z, OK, 0
     lo = 0
     hi = nlev - 1
     while hi - lo > 1:
         mid = (lo + hi) // 2
-        if _height(data, e, it0, it1, iy0, iy1, ix0, ix1, mid, w) <= z:
+        if _height(flat, o, mid, w) <= z:
             lo = mid
         else:
             hi = mid
-    h0, u0, v0, h1, u1, v1 = _bracket(data, e, it0, it1, iy0, iy1, ix0, ix1, lo, w)
+    h0, u0, v0, h1, u1, v1 = _bracket(flat, o, lo, w)
     wz = min(max((z - h0) / (h1 - h0), 0.0), 1.0) if h1 > h0 else 0.0
     return u0 + (u1 - u0) * wz, v0 + (v1 - v0) * wz, z, OK, lo
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def _analytic(kind: int, params: npt.NDArray[np.float64], t: float, lat: float, lon: float,
               alt: float) -> tuple[float, float]:
     if kind == UNIFORM:
@@ -246,7 +273,7 @@ def _analytic(kind: int, params: npt.NDArray[np.float64], t: float, lat: float, 
     return u, v
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def wind_at(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
             levels_hpa: npt.NDArray[np.float64], data: npt.NDArray[np.float32], t: float,
             lat: float, lon: float, z: float, zmode: int, member: int, khint: int = -1
@@ -262,7 +289,7 @@ def wind_at(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[np.
     return u, v, alt, OK, -1
 
 
-@njit(cache=True)
+@njit(cache=True, fastmath=FASTMATH)
 def sample_many(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[np.float64],
                 levels_hpa: npt.NDArray[np.float64], data: npt.NDArray[np.float32],
                 t: npt.NDArray[np.float64], lat: npt.NDArray[np.float64],
