@@ -32,6 +32,7 @@ from stratowatch.store.tokens import audience
 _ID = re.compile(r"^([a-z0-9][a-z0-9-]{0,62})--"
                  r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
 _LOOKUP_CHUNK = 500
+_ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 #: The version of an object with neither ``modified`` nor ``created`` (most SCOs): one version.
 UNVERSIONED_US = 0
 
@@ -215,7 +216,7 @@ def _prepare(index: int, item: ObjectItem) -> _Row:
     if by is not None and not isinstance(by, str):
         raise ParseError(f"bad created_by_ref {by!r}", field=f"{where}.created_by_ref")
     if text is None:
-        text = json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+        text = _ENCODE(obj)
     return _Row(stix_id=match.group(0), type=match.group(1), spec_version=spec,
                 created_us=created, version_us=UNVERSIONED_US if version is None else version,
                 created_by_ref=by, json=text, signature=signature, tokens=tokens)

@@ -7,17 +7,17 @@ one of them (see :mod:`stratowatch.store.tokens`).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
-from sqlalchemy import Row, select
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy import Row
+from sqlalchemy.engine import Engine
 
 from stratowatch.errors import ConfigError
 from stratowatch.store.cursor import CursorCodec
 from stratowatch.store.engine import read_transaction
 from stratowatch.store.ingest import ObjectItem, add_objects
-from stratowatch.store.query import Filters, VersionMatch, seq_select
+from stratowatch.store.query import Filters, VersionMatch, page_query
 from stratowatch.store.records import AddResult, ManifestEntry, Page, StoredObject
 from stratowatch.store.removal import delete_versions
 from stratowatch.store.schema import objects
@@ -29,11 +29,6 @@ T = TypeVar("T")
 TimeArg = str | int | dt.datetime
 
 _o = objects
-_OBJECT_COLUMNS = (_o.c.added_seq, _o.c.collection_id, _o.c.stix_id, _o.c.type,
-                   _o.c.spec_version, _o.c.version_us, _o.c.created_us, _o.c.created_by_ref,
-                   _o.c.owner, _o.c.date_added_us, _o.c.json, _o.c.signature)
-_MANIFEST_COLUMNS = (_o.c.added_seq, _o.c.stix_id, _o.c.version_us, _o.c.date_added_us,
-                     _o.c.spec_version)
 
 
 class ObjectStore:
@@ -57,7 +52,7 @@ class ObjectStore:
                                 match_version=match_version,
                                 match_spec_version=match_spec_version)
         return self._page(collection_id, tokens, added_after, limit, next, filters,
-                          _OBJECT_COLUMNS, _to_object)
+                          "objects", _to_object)
 
     def manifest(self, collection_id: str, tokens: Reader, *,
                  added_after: TimeArg | None = None, limit: int = 100, next: str | None = None,
@@ -69,7 +64,7 @@ class ObjectStore:
                                 match_version=match_version,
                                 match_spec_version=match_spec_version)
         return self._page(collection_id, tokens, added_after, limit, next, filters,
-                          _MANIFEST_COLUMNS, _to_entry)
+                          "manifest", _to_entry)
 
     def get(self, collection_id: str, object_id: str, tokens: Reader, *,
             added_after: TimeArg | None = None, limit: int = 100, next: str | None = None,
@@ -101,7 +96,7 @@ class ObjectStore:
                                match_spec_version=match_spec_version)
 
     def _page(self, collection_id: str, tokens: Reader, added_after: TimeArg | None,
-              limit: int, cursor: str | None, filters: Filters, columns: Sequence[Any],
+              limit: int, cursor: str | None, filters: Filters, projection: str,
               convert: Callable[[Row[Any]], T]) -> Page[T]:
         held = reader_tokens(tokens)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
@@ -110,14 +105,11 @@ class ObjectStore:
         after_seq = 0 if cursor is None else self._cursors.decode(scope, cursor)
         if held == ():
             return Page([], False, None, None, None)
+        after_us = None if added_after is None else parse_us(added_after, field="added_after")
+        statement, params = page_query(projection, collection_id, held, after_seq, after_us,
+                                       filters, limit + 1)
         with read_transaction(self._engine) as conn:
-            if added_after is not None:
-                after_seq = max(after_seq, _seq_at(conn, parse_us(added_after,
-                                                                  field="added_after")))
-            seqs = seq_select(collection_id, held, after_seq, filters, limit + 1).subquery()
-            rows = conn.execute(
-                select(*columns).select_from(seqs.join(_o, _o.c.added_seq == seqs.c.added_seq))
-                .order_by(_o.c.added_seq)).all()
+            rows = conn.execute(statement, params).all()
         more = len(rows) > limit
         rows = rows[:limit]
         items = [convert(row) for row in rows]
@@ -126,13 +118,6 @@ class ObjectStore:
         last = rows[-1]
         return Page(items, more, self._cursors.encode(scope, last.added_seq) if more else None,
                     rows[0].date_added_us, last.date_added_us)
-
-
-def _seq_at(conn: Connection, date_added_us: int) -> int:
-    """The last ingest sequence added at or before a time (date_added rises with the sequence)."""
-    found = conn.execute(select(_o.c.added_seq).where(_o.c.date_added_us <= date_added_us)
-                         .order_by(_o.c.date_added_us.desc()).limit(1)).scalar()
-    return int(found or 0)
 
 
 def _to_object(row: Row[Any]) -> StoredObject:

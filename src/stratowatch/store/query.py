@@ -11,10 +11,27 @@ Two plans, both reading at most about ``limit`` rows per audience token:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, exists, literal, or_, select, true, union_all
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    bindparam,
+    case,
+    exists,
+    func,
+    literal,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from stratowatch.errors import ConfigError
 from stratowatch.store.schema import object_tokens, objects
@@ -63,55 +80,105 @@ class Filters:
                      self.first, self.stamps, self.specs))
 
 
-def seq_select(collection_id: str, tokens: tuple[str, ...] | None, after_seq: int,
-               filters: Filters, limit: int) -> Select[tuple[int]]:
-    """The ``added_seq`` of the first ``limit`` matching versions after ``after_seq``, in order."""
-    if tokens is not None and not (filters.ids or filters.stamps or filters.specs):
-        return _by_token(collection_id, tokens, after_seq, filters, limit)
-    return _by_object(collection_id, tokens, after_seq, filters, limit)
+def page_query(projection: str, collection_id: str, tokens: tuple[str, ...] | None,
+               after_seq: int, added_after_us: int | None, filters: Filters,
+               limit: int) -> tuple[Select[Any], dict[str, Any]]:
+    """The statement and parameters for the first ``limit`` matching versions after both
+    ``after_seq`` and ``added_after_us``, in order, as ``projection`` ("objects" or
+    "manifest") columns.
+
+    Statements are built once per shape (number of tokens, which filters) and then only
+    executed with new parameters: building a union of subqueries costs more than running it.
+    """
+    shape = (projection, None if tokens is None else len(tokens), bool(filters.types),
+             filters.all_versions, filters.last, filters.first, bool(filters.ids),
+             bool(filters.stamps), bool(filters.specs))
+    params: dict[str, Any] = {"collection_id": collection_id, "after_seq": after_seq,
+                              "added_after_us": -1 if added_after_us is None else added_after_us,
+                              "limit": limit, "types": list(filters.types),
+                              "ids": list(filters.ids), "stamps": list(filters.stamps),
+                              "specs": list(filters.specs)}
+    if tokens is not None:
+        params["tokens"] = list(tokens)
+        params.update({f"token_{i}": token for i, token in enumerate(tokens)})
+    return _statement(shape), params
 
 
-def _by_token(collection_id: str, tokens: tuple[str, ...], after_seq: int, filters: Filters,
-              limit: int) -> Select[tuple[int]]:
+_COLUMNS: dict[str, tuple[ColumnElement[Any], ...]] = {
+    "objects": (objects.c.added_seq, objects.c.collection_id, objects.c.stix_id, objects.c.type,
+                objects.c.spec_version, objects.c.version_us, objects.c.created_us,
+                objects.c.created_by_ref, objects.c.owner, objects.c.date_added_us,
+                objects.c.json, objects.c.signature),
+    "manifest": (objects.c.added_seq, objects.c.stix_id, objects.c.version_us,
+                 objects.c.date_added_us, objects.c.spec_version),
+}
+_COLLECTION = bindparam("collection_id", type_=String)
+_CURSOR = bindparam("after_seq", type_=BigInteger)
+# ``added_after`` becomes a sequence inside the statement (date_added rises with the sequence),
+# which saves a round trip: the last sequence added at or before that time, or the cursor's.
+_SEQ_AT = func.coalesce(
+    select(objects.c.added_seq)
+    .where(objects.c.date_added_us <= bindparam("added_after_us", type_=BigInteger))
+    .order_by(objects.c.date_added_us.desc()).limit(1).scalar_subquery(), 0)
+_AFTER = case((_SEQ_AT > _CURSOR, _SEQ_AT), else_=_CURSOR)
+_LIMIT = bindparam("limit", type_=Integer)
+
+
+@functools.lru_cache(maxsize=512)
+def _statement(shape: tuple[Any, ...]) -> Select[Any]:
+    projection, n_tokens, types, all_versions, last, first, ids, stamps, specs = shape
+    filters = Filters(ids=("",) if ids else (), types=("",) if types else (),
+                      all_versions=all_versions, last=last, first=first,
+                      stamps=(0,) if stamps else (), specs=("",) if specs else ())
+    if n_tokens is not None and not (ids or stamps or specs):
+        seqs = _by_token(n_tokens, filters)
+    else:
+        seqs = _by_object(n_tokens is not None, filters)
+    sub = seqs.subquery()
+    o = objects
+    return (select(*_COLUMNS[projection])
+            .select_from(sub.join(o, o.c.added_seq == sub.c.added_seq))
+            .order_by(o.c.added_seq))
+
+
+def _by_token(n_tokens: int, filters: Filters) -> Select[tuple[int]]:
     t = object_tokens
     residual: list[ColumnElement[bool]] = []
     if filters.types:
-        residual.append(t.c.type.in_(filters.types))
+        residual.append(t.c.type.in_(bindparam("types", expanding=True)))
     if not filters.all_versions:
         residual.append(_version_clause(t.c.is_latest, t.c.is_first, filters))
 
-    def one(token: str) -> Select[tuple[int]]:
+    def one(i: int) -> Select[tuple[int]]:
         return (select(t.c.added_seq)
-                .where(t.c.collection_id == collection_id, t.c.token == token,
-                       t.c.added_seq > after_seq, *residual)
-                .order_by(t.c.added_seq).limit(limit))
+                .where(t.c.collection_id == _COLLECTION,
+                       t.c.token == bindparam(f"token_{i}", type_=String),
+                       t.c.added_seq > _AFTER, *residual)
+                .order_by(t.c.added_seq).limit(_LIMIT))
 
-    if len(tokens) == 1:
-        return one(tokens[0])
-    members = [select(one(token).subquery().c.added_seq) for token in tokens]
+    if n_tokens == 1:
+        return one(0)
+    members = [select(one(i).subquery().c.added_seq) for i in range(n_tokens)]
     merged = union_all(*members).subquery()
-    return (select(merged.c.added_seq).distinct()
-            .order_by(merged.c.added_seq).limit(limit))
+    return select(merged.c.added_seq).distinct().order_by(merged.c.added_seq).limit(_LIMIT)
 
 
-def _by_object(collection_id: str, tokens: tuple[str, ...] | None, after_seq: int,
-               filters: Filters, limit: int) -> Select[tuple[int]]:
+def _by_object(filtered: bool, filters: Filters) -> Select[tuple[int]]:
     o = objects
-    where: list[ColumnElement[bool]] = [o.c.collection_id == collection_id,
-                                        o.c.added_seq > after_seq]
+    where: list[ColumnElement[bool]] = [o.c.collection_id == _COLLECTION, o.c.added_seq > _AFTER]
     if filters.ids:
-        where.append(o.c.stix_id.in_(filters.ids))
+        where.append(o.c.stix_id.in_(bindparam("ids", expanding=True)))
     if filters.types:
-        where.append(o.c.type.in_(filters.types))
+        where.append(o.c.type.in_(bindparam("types", expanding=True)))
     if filters.specs:
-        where.append(o.c.spec_version.in_(filters.specs))
+        where.append(o.c.spec_version.in_(bindparam("specs", expanding=True)))
     if not filters.all_versions:
         where.append(_version_clause(o.c.is_latest, o.c.is_first, filters, o.c.version_us))
-    if tokens is not None:
+    if filtered:
         t = object_tokens
-        where.append(exists(select(literal(1)).where(t.c.added_seq == o.c.added_seq,
-                                                     t.c.token.in_(tokens))))
-    return select(o.c.added_seq).where(*where).order_by(o.c.added_seq).limit(limit)
+        where.append(exists(select(literal(1)).where(
+            t.c.added_seq == o.c.added_seq, t.c.token.in_(bindparam("tokens", expanding=True)))))
+    return select(o.c.added_seq).where(*where).order_by(o.c.added_seq).limit(_LIMIT)
 
 
 def _version_clause(is_latest: ColumnElement[bool], is_first: ColumnElement[bool],
@@ -123,7 +190,7 @@ def _version_clause(is_latest: ColumnElement[bool], is_first: ColumnElement[bool
     if filters.first:
         options.append(is_first == true())
     if filters.stamps and version_us is not None:
-        options.append(version_us.in_(filters.stamps))
+        options.append(version_us.in_(bindparam("stamps", expanding=True)))
     return or_(*options)
 
 
