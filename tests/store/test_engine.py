@@ -15,6 +15,7 @@ from stratowatch.store.migrate import current_revision, head_revision
 from stratowatch.store.schema import metadata
 
 from .conftest import _free_port
+from .helpers import stix
 
 
 def test_migrations_build_exactly_the_schema(store: Store) -> None:
@@ -24,13 +25,14 @@ def test_migrations_build_exactly_the_schema(store: Store) -> None:
     assert current_revision(store.engine) == head_revision()
 
 
-def test_reopening_is_harmless_and_keeps_data(db_url: str) -> None:
+def test_reopening_keeps_data_and_the_cursor_key(db_url: str) -> None:
     with Store.open(db_url) as first:
         first.collections.add("c", "C")
-        cursor_key = first.objects._cursors
-    with Store.open(db_url) as second:
+        first.add_objects("c", [(stix(n=i), {"*"}) for i in range(3)], owner=None)
+        cursor = first.page("c", {"*"}, limit=1).next
+    with Store.open(db_url) as second:  # another process of the same node, say
         assert second.collections.get("c") is not None
-        assert second.objects._cursors is not cursor_key
+        assert len(second.page("c", {"*"}, next=cursor).items) == 2
 
 
 def test_sqlite_runs_in_wal_mode(tmp_path: Path) -> None:

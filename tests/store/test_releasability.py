@@ -110,7 +110,8 @@ def _version_index(version_us: int) -> int:
 def test_every_read_path_requires_the_readers_tokens(store: Store) -> None:
     import inspect
 
-    reads = [store.page, store.manifest, store.objects.page, store.objects.manifest,
+    reads = [store.page, store.manifest, store.get_object, store.versions, store.objects.page,
+             store.objects.manifest,
              store.objects.get, store.objects.versions, store.observations.query,
              store.tracks.get, store.tracks.list, store.forecasts.get, store.forecasts.list]
     for read in reads:

@@ -20,15 +20,12 @@ from stratowatch.store.ingest import ObjectItem, add_objects
 from stratowatch.store.query import Filters, VersionMatch, page_query
 from stratowatch.store.records import AddResult, ManifestEntry, Page, StoredObject
 from stratowatch.store.removal import delete_versions
-from stratowatch.store.schema import objects
 from stratowatch.store.stamps import parse_us
 from stratowatch.store.tokens import Reader, Unfiltered, reader_tokens
 
 MAX_LIMIT = 10_000
 T = TypeVar("T")
 TimeArg = str | int | dt.datetime
-
-_o = objects
 
 
 class ObjectStore:

@@ -106,3 +106,20 @@ class Store:
                                      limit=limit, next=next, match_id=match_id,
                                      match_type=match_type, match_version=match_version,
                                      match_spec_version=match_spec_version)
+
+    def get_object(self, collection_id: str, object_id: str, tokens: Reader, *,
+                   added_after: TimeArg | None = None, limit: int = 100,
+                   next: str | None = None, match_version: VersionMatch = "last",
+                   match_spec_version: Iterable[str] = ()) -> Page[StoredObject]:
+        """See :meth:`ObjectStore.get`."""
+        return self.objects.get(collection_id, object_id, tokens, added_after=added_after,
+                                limit=limit, next=next, match_version=match_version,
+                                match_spec_version=match_spec_version)
+
+    def versions(self, collection_id: str, object_id: str, tokens: Reader, *,
+                 added_after: TimeArg | None = None, limit: int = 100, next: str | None = None,
+                 match_spec_version: Iterable[str] = ()) -> Page[ManifestEntry]:
+        """See :meth:`ObjectStore.versions`."""
+        return self.objects.versions(collection_id, object_id, tokens, added_after=added_after,
+                                     limit=limit, next=next,
+                                     match_spec_version=match_spec_version)
