@@ -42,6 +42,7 @@ def test_solid_body_rotation_about_a_tilted_axis_is_exact_after_72_hours() -> No
                    np.full(lats.size, field.omega_radps * 72 * 3600))
     ex_lat, ex_lon = from_unit(exact)
     err_m = great_circle_m(end_lat, end_lon, ex_lat, ex_lon, EARTH_RADIUS_M + alt)
+    print(f"solid-body 72 h: worst error {err_m.max():.3g} m over {lats.size} starts")
     assert err_m.max() < 100.0, f"worst {err_m.max():.1f} m"
 
 
@@ -100,6 +101,7 @@ def test_gfs_float_forecast_matches_an_independent_integration(gfs_grib: Path) -
     ref_lat, ref_lon = _reference_gfs_track(field, 28.5, -80.6, 70.0, to_epoch_s(GFS_START),
                                             ens.times_s)
     err = great_circle_m(ens.lat_deg[:, 0], ens.lon_deg[:, 0], ref_lat, ref_lon)
+    print(f"GFS 9 h at 70 hPa vs DOP853: worst {err.max():.3g} m")
     assert err.max() < 100.0, f"worst {err.max():.1f} m"
     moved = great_circle_m(28.5, -80.6, ens.lat_deg[-1, 0], ens.lon_deg[-1, 0])
     assert moved > 50_000  # a real drift, not a stationary point
@@ -114,6 +116,7 @@ def test_gfs_forward_then_backward_returns_to_the_start(gfs_grib: Path) -> None:
                     duration_s=9 * 3600, members=1, backward=True)
     assert back.times_s[-1] == pytest.approx(to_epoch_s(GFS_START))
     err = great_circle_m(28.5, -80.6, back.lat_deg[-1, 0], back.lon_deg[-1, 0])
+    print(f"GFS 9 h forward then backward: {err:.3g} m from the start")
     assert err < 10.0, f"{err:.2f} m"
 
 
@@ -125,6 +128,7 @@ def test_gfs_grib2_and_netcdf_copies_give_the_same_forecast(gfs_grib: Path,
                        profile=FloatProfile(pressure_hpa=70.0), duration_s=9 * 3600, members=1)
         ends.append((ens.lat_deg[:, 0], ens.lon_deg[:, 0]))
     err = great_circle_m(*ends[0], *ends[1])
+    print(f"GFS GRIB2 vs NetCDF 9 h: worst {err.max():.3g} m")
     assert err.max() < 10.0, f"{err.max():.2f} m"
 
 
@@ -154,3 +158,37 @@ def test_a_start_outside_the_data_is_refused_with_the_coverage(gfs_grib: Path) -
     with pytest.raises(CoverageError, match="outside the valid times"):
         forecast(field, start="2017-04-27T00:00Z", lat_deg=28.0, lon_deg=-80.0,
                  profile=FloatProfile(pressure_hpa=70.0), duration_s=3600, members=1)
+
+
+def test_gridded_global_field_near_a_pole_follows_the_flow_it_samples() -> None:
+    """The solid-body flow sampled on a 1-degree global grid: interpolating wind components
+    near a pole must not derail a trajectory that passes within 0.3 degrees of it."""
+    import xarray as xr
+
+    from stratowatch.winds import GriddedWindField
+
+    flow = SolidBodyRotation.with_speed(0.0, -90.5, 30.0)
+    lat = np.arange(-90.0, 90.01, 1.0)
+    lon = np.arange(0.0, 360.0, 1.0)
+    grid_lat, grid_lon = np.meshgrid(lat, lon, indexing="ij")
+    u, v = flow.sample(0.0, grid_lat, grid_lon, 18000.0)
+    shape = (2, 2, *u.shape)
+    dims = ("time", "isobaricInhPa", "latitude", "longitude")
+    ds = xr.Dataset(
+        {"u": (dims, np.broadcast_to(u, shape).copy()),
+         "v": (dims, np.broadcast_to(v, shape).copy()),
+         "gh": (dims, np.broadcast_to(np.array([16000.0, 21000.0])[None, :, None, None],
+                                      shape).copy())},
+        coords={"time": np.array(["2026-01-01T00", "2026-01-05T00"], dtype="datetime64[ns]"),
+                "isobaricInhPa": [100.0, 50.0], "latitude": lat, "longitude": lon})
+    field = GriddedWindField.from_dataset(ds)
+    ens = forecast(field, start="2026-01-01T00:00Z", lat_deg=60.0, lon_deg=0.0,
+                   profile=FloatProfile(alt_m=18000.0), duration_s=72 * 3600, members=1,
+                   output_every_s=600.0)
+    lat_t, lon_t = ens.lat_deg[:, 0], ens.lon_deg[:, 0]
+    assert lat_t.max() > 89.7
+    exact = rotate(to_unit(60.0, 0.0), to_unit(0.0, -90.5),
+                   flow.omega_radps * (ens.times_s - ens.times_s[0]))
+    assert great_circle_m(lat_t, lon_t, *from_unit(exact)).max() < 1000.0
+    hop_m = great_circle_m(lat_t[:-1], lon_t[:-1], lat_t[1:], lon_t[1:])
+    np.testing.assert_allclose(hop_m, 30.0 * 600.0, rtol=1e-3)

@@ -40,6 +40,7 @@ def test_wind_error_spread_matches_the_analytic_variance(wind_mps: float) -> Non
         d = great_circle_m(ens.lat_deg[k], ens.lon_deg[k], ref.lat_deg[k, 0], ref.lon_deg[k, 0])
         msd = float(np.mean(d**2))
         expected = float(wind_error_msd_m2(hours * 3600, 3.6, rate))
+        print(f"wind {wind_mps} m/s, {hours:g} h: MSD / analytic = {msd / expected:.3f}")
         assert msd == pytest.approx(expected, rel=0.10), f"{hours} h"
 
 
