@@ -59,6 +59,19 @@ class AuditLog:
                 conn.execute(insert(audit), rows)
         return len(rows)
 
+    def record_many(self, deliveries: Iterable[tuple[str, str, str | None, int,
+                                                      Iterable[Delivered]]]) -> int:
+        """Log several deliveries, each ``(partner_id, path, collection_id, at_us, versions)``,
+        in one transaction: a server batching its audit writes takes the write lock once."""
+        rows = [{"at_us": at_us, "partner_id": partner_id, "collection_id": collection_id,
+                 "stix_id": d.stix_id, "version_us": d.version_us, "path": path}
+                for partner_id, path, collection_id, at_us, delivered in deliveries
+                for d in delivered]
+        if rows:
+            with write_transaction(self._engine) as conn:
+                conn.execute(insert(audit), rows)
+        return len(rows)
+
     def entries(self, *, partner_id: str | None = None, stix_id: str | None = None,
                 since_us: int | None = None, limit: int = 1000) -> list[AuditEntry]:
         """Deliveries, oldest first, narrowed by partner, object and time."""

@@ -1,0 +1,169 @@
+"""Objects arriving from partners (TAXII add-objects): checked one by one, stored as one batch.
+
+Each object is labelled with the audience tokens of its own marking and creator, as the policy
+says; its signature is verified when its key is known, and an object that claims a creator whose
+key we hold must carry that creator's valid signature (so nobody can publish in this node's name
+or a keyed partner's). An object that fails is listed in the status with the reason; the rest
+are stored in one transaction, idempotent by (id, modified).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from stratowatch.errors import ConfigError, ParseError, SignatureError
+from stratowatch.node.events import EventHub
+from stratowatch.node.metrics import Metrics
+from stratowatch.sharing import Keyring, Policy, verify
+from stratowatch.sharing.markings import rel_to_of_definition, tlp_of_definition_id
+from stratowatch.sharing.signing import SIGNATURE_EXTENSION_ID
+from stratowatch.store import NewObject, Status, Store, parse_us, status_of
+
+_ID = re.compile(r"^([a-z0-9][a-z0-9-]{0,62})--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-"
+                 r"[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+_CACHE_MAX = 65_536
+
+
+class Inbound:
+    """Receives bundles for a collection on behalf of one partner."""
+
+    def __init__(self, store: Store, policy: Policy, keyring: Keyring,
+                 keyed_identities: frozenset[str], definitions: dict[str, Mapping[str, Any]],
+                 hub: EventHub, metrics: Metrics) -> None:
+        self._store = store
+        self._policy = policy
+        self._keyring = keyring
+        self._keyed = keyed_identities
+        self._definitions = definitions
+        self._hub = hub
+        self._metrics = metrics
+        self._cache: dict[tuple[Any, ...], frozenset[str]] = {}
+        self._lock = threading.Lock()
+
+    def receive(self, collection_id: str, objects: Sequence[Any], partner_id: str) -> Status:
+        """Store what passes, and the TAXII status of the whole request (saved for polling)."""
+        known = dict(self._definitions)
+        for obj in objects:
+            if isinstance(obj, Mapping) and obj.get("type") == "marking-definition" \
+                    and isinstance(obj.get("id"), str):
+                known[obj["id"]] = obj
+        items: list[NewObject] = []
+        failures: list[dict[str, Any]] = []
+        new_definitions: dict[str, Mapping[str, Any]] = {}
+        for index, obj in enumerate(objects):
+            try:
+                _check_shape(obj, index)
+                self._check_signature(obj)
+                tokens = self._tokens(obj, known)
+            except (ParseError, SignatureError, ConfigError) as exc:
+                failures.append(_failure(obj, str(exc)))
+                continue
+            if not tokens:
+                failures.append(_failure(obj, "no partner may receive it (AMBER or above "
+                                              "without REL TO, from an unknown creator)"))
+                continue
+            items.append(NewObject(obj, tokens))
+            if obj["type"] == "marking-definition":
+                new_definitions[obj["id"]] = obj
+        result = self._store.add_objects(collection_id, items, owner=partner_id)
+        if new_definitions:
+            with self._lock:
+                self._definitions.update(new_definitions)
+        if result.added:
+            self._hub.notify()
+        self._metrics.inc("stratowatch_objects_received_total", len(result.added))
+        self._metrics.inc("stratowatch_objects_rejected_total", len(failures))
+        status = status_of(result, collection_id, partner_id, failures)
+        self._store.status.save(status)
+        return status
+
+    def _check_signature(self, obj: Mapping[str, Any]) -> None:
+        exts = obj.get("extensions")
+        signature = exts.get(SIGNATURE_EXTENSION_ID) if isinstance(exts, Mapping) else None
+        creator = obj.get("created_by_ref")
+        if isinstance(signature, Mapping) and signature.get("key_id") in self._keyring:
+            verify(obj, self._keyring)
+        elif creator in self._keyed:
+            raise SignatureError(f"{obj['id']}: created by {creator}, whose objects must carry "
+                                 "its valid signature")
+
+    def _tokens(self, obj: Mapping[str, Any], known: Mapping[str, Mapping[str, Any]]
+                ) -> frozenset[str]:
+        if obj["type"] == "marking-definition":
+            _check_definition(obj, self._definitions)
+            return self._policy.tokens_for_object(obj, known)
+        if obj["type"] == "extension-definition":
+            return self._policy.tokens_for_object(obj, known)
+        refs = obj.get("object_marking_refs", [])
+        if not isinstance(refs, list) or not all(isinstance(r, str) for r in refs):
+            raise ParseError("object_marking_refs must be a list of ids",
+                             field="object_marking_refs")
+        # Marking definitions we read are TLP (fixed ids) or REL TO (ids checked against their
+        # content), so the same refs and creator always mean the same audience: cacheable.
+        key = (tuple(refs), obj.get("created_by_ref"))
+        found = self._cache.get(key)
+        if found is None:
+            found = self._policy.tokens_for_object(obj, known)
+            with self._lock:
+                if len(self._cache) >= _CACHE_MAX:
+                    self._cache.clear()
+                self._cache[key] = found
+        return found
+
+
+def _check_shape(obj: Any, index: int) -> None:
+    """What the store would refuse for the whole batch, refused here for this object alone."""
+    if not isinstance(obj, Mapping):
+        raise ParseError("not a JSON object", field=f"objects[{index}]")
+    stix_id, kind = obj.get("id"), obj.get("type")
+    match = _ID.match(stix_id) if isinstance(stix_id, str) else None
+    if match is None or match.group(1) != kind:
+        raise ParseError(f"id {stix_id!r} is not {kind}--UUID", field=f"objects[{index}].id")
+    spec = obj.get("spec_version", "2.1")
+    if not isinstance(spec, str) or not spec or len(spec) > 8:
+        raise ParseError(f"bad spec_version {spec!r}", field=f"objects[{index}].spec_version")
+    for name in ("created", "modified"):
+        value = obj.get(name)
+        if value is not None:
+            if not isinstance(value, str):
+                raise ParseError(f"not a timestamp: {value!r}", field=f"objects[{index}].{name}")
+            try:
+                parse_us(value, field=name)
+            except ConfigError as exc:
+                raise ParseError(str(exc), field=f"objects[{index}].{name}") from exc
+    by = obj.get("created_by_ref")
+    if by is not None and not isinstance(by, str):
+        raise ParseError(f"bad created_by_ref {by!r}", field=f"objects[{index}].created_by_ref")
+
+
+def _check_definition(obj: Mapping[str, Any], known: Mapping[str, Mapping[str, Any]]) -> None:
+    """Refuse a marking definition that could stand in for a REL TO one.
+
+    REL TO definitions have UUIDv5 ids derived from their content; a definition with such an id
+    must be a REL TO definition whose content gives that id, or anybody could register a
+    harmless-looking "statement" under the id of a REL TO list not yet seen and so widen the
+    audience of every later object marked with it. A known id must keep its content.
+    """
+    stix_id = str(obj["id"])
+    previous = known.get(stix_id)
+    if previous is not None and dict(previous) != dict(obj):
+        raise ParseError(f"{stix_id}: differs from the marking definition already known")
+    if uuid.UUID(stix_id.partition("--")[2]).version == 5 and tlp_of_definition_id(stix_id) \
+            is None:
+        rel_to_of_definition(obj)
+
+
+def _failure(obj: Any, message: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"message": message[:500]}
+    if isinstance(obj, Mapping):
+        if isinstance(obj.get("id"), str):
+            out["id"] = obj["id"]
+        version = obj.get("modified", obj.get("created"))
+        if isinstance(version, str):
+            out["version"] = version
+    out.setdefault("id", "unknown")
+    return out
