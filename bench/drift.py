@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import time
 
+import numba
 import numpy as np
 import xarray as xr
 
@@ -162,19 +164,25 @@ def main() -> None:
     numpy_float_run(field, lat0[:n_np_members], lon0[:n_np_members], alt0[:n_np_members],
                     1767225600.0, 300.0, n_np_steps)
     numpy_rate = n_np_members * n_np_steps / (time.perf_counter() - t)
+    load = os.getloadavg()[0]
 
     steps = int(days * 86400 / 300)
     t = time.perf_counter()
+    cpu = time.process_time()
     ens = forecast(field, start=START, lat_deg=0.0, lon_deg=0.0, profile=profile,
                    duration_s=days * 86400, members=members, step_s=300.0,
                    output_every_s=6 * 3600.0, perturbation=Perturbation(sigma_h_m=2e6))
     wall = time.perf_counter() - t
+    cpu = time.process_time() - cpu
     compiled_rate = members * steps / wall
     print(f"numpy reference : {numpy_rate / 1e6:8.3f} M particle-steps/s")
     print(f"compiled kernel : {compiled_rate / 1e6:8.3f} M particle-steps/s "
-          f"(ratio {compiled_rate / numpy_rate:.0f}x)")
-    print(f"{members} members x {days:g} days at 300 s ({steps} steps): {wall:.2f} s wall "
-          f"(left coverage: {ens.meta['left_coverage'] or 'none'})")
+          f"(ratio {compiled_rate / numpy_rate:.0f}x), {members * steps / cpu / 1e6:.2f} M "
+          f"per CPU-second on {numba.get_num_threads()} threads")
+    print(f"{members} members x {days:g} days at 300 s ({steps} steps): {wall:.2f} s wall, "
+          f"{cpu:.2f} s CPU (left coverage: {ens.meta['left_coverage'] or 'none'})")
+    print(f"load average before the run: {load:.2f} on {os.cpu_count()} CPUs "
+          "(other work on the machine slows both figures)")
 
 
 if __name__ == "__main__":
