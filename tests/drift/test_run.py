@@ -154,3 +154,28 @@ def test_profiles_reject_impossible_values() -> None:
         ManeuveringProfile(20000.0, 10000.0)
     with pytest.raises(ConfigError):
         Perturbation(wind_sigma_mps=-1.0)
+
+
+def test_cell_fraction_limits_the_step_on_gridded_winds() -> None:
+    from stratowatch.drift.run import _cell_limited_step_s
+
+    lat = np.arange(0.0, 10.1, 1.0)
+    lon = np.arange(0.0, 10.1, 1.0)
+    shape = (2, 2, lat.size, lon.size)
+    dims = ("time", "isobaricInhPa", "latitude", "longitude")
+    ds = xr.Dataset({"u": (dims, np.full(shape, 40.0)), "v": (dims, np.full(shape, 30.0)),
+                     "gh": (dims, np.broadcast_to(np.array([1e4, 2e4])[None, :, None, None],
+                                                  shape).copy())},
+                    coords={"time": np.array(["2026-01-01T00", "2026-01-02T00"],
+                                             dtype="datetime64[ns]"),
+                            "isobaricInhPa": [200.0, 50.0], "latitude": lat, "longitude": lon})
+    field = GriddedWindField.from_dataset(ds)
+    half_cell_m = 0.5 * np.pi * 6371008.8 / 180.0
+    assert _cell_limited_step_s(field, 0.5) == pytest.approx(0.5 * half_cell_m / 50.0)
+    assert _cell_limited_step_s(UniformWind(1.0, 1.0), 0.5) == np.inf
+    with pytest.raises(ConfigError):
+        _cell_limited_step_s(field, 0.0)
+    ens = forecast(field, start="2026-01-01T00:00Z", lat_deg=5.0, lon_deg=5.0,
+                   profile=FloatProfile(alt_m=15000.0), duration_s=3600.0, members=1,
+                   cell_fraction=0.25)
+    assert ens.status[-1, 0] == MemberStatus.ACTIVE

@@ -103,6 +103,9 @@ def _add_options(p: argparse.ArgumentParser, backward: bool) -> None:
     ens.add_argument("--burst-sigma-m", type=float, default=0.0, help="burst altitude spread (m)")
     num = p.add_argument_group("integration and output")
     num.add_argument("--step-s", type=float, default=300.0, help="RK4 time step (s)")
+    num.add_argument("--cell-fraction", type=float, default=None,
+                     help="shorten the step so the fastest wind crosses at most this fraction "
+                          "of a grid cell per step")
     num.add_argument("--output-every-min", type=float, default=60.0,
                      help="interval between output times (minutes)")
     num.add_argument("--strict", action="store_true",
@@ -190,7 +193,8 @@ def _execute(args: argparse.Namespace, backward: bool) -> int:
     kwargs: dict[str, Any] = dict(start=start, lat_deg=args.lat, lon_deg=args.lon, profile=profile,
                   duration_s=args.hours * 3600.0, alt_m=alt_m, members=args.members,
                   perturbation=_perturbation(args), seed=args.seed, step_s=args.step_s,
-                  output_every_s=args.output_every_min * 60.0, strict=args.strict)
+                  output_every_s=args.output_every_min * 60.0, strict=args.strict,
+                  cell_fraction=args.cell_fraction)
     began = time.perf_counter()
     ens = _with_progress(runner, winds, kwargs, args.quiet)
     elapsed = time.perf_counter() - began

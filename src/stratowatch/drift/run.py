@@ -16,6 +16,7 @@ from stratowatch.errors import ConfigError, CoverageError
 from stratowatch.geo.atmosphere import altitude_m_at, pressure_pa_at
 from stratowatch.geo.sphere import EARTH_RADIUS_M, from_unit, to_unit, wrap_lon
 from stratowatch.timeutil import TimeLike, to_epoch_s, to_iso
+from stratowatch.winds import _kernel as W
 from stratowatch.winds.base import STATUS_NAMES, WindField
 
 ProgressCallback = Callable[[float, float], None]
@@ -25,14 +26,16 @@ def forecast(winds: WindField, *, start: TimeLike, lat_deg: float, lon_deg: floa
              profile: Profile, duration_s: float, alt_m: float | None = None,
              members: int = 100, perturbation: Perturbation | None = None, seed: int = 0,
              step_s: float = 300.0, output_every_s: float = 3600.0, backward: bool = False,
-             strict: bool = False, progress: ProgressCallback | None = None) -> Ensemble:
+             strict: bool = False, cell_fraction: float | None = None,
+             progress: ProgressCallback | None = None) -> Ensemble:
     """Integrate ``members`` balloons from one start for ``duration_s`` seconds.
 
     ``alt_m`` is the start altitude for standard and maneuvering profiles (the float profile
     carries its own level). ``perturbation`` defaults to the Loon wind-error statistics, or to
     none at all for a single member. With ``backward`` the run goes back in time (a
     back-trajectory). Members that leave the wind data are frozen and flagged; with ``strict``
-    that is a CoverageError instead.
+    that is a CoverageError instead. ``cell_fraction`` shortens the step so that no member
+    crosses more than that fraction of a grid cell in one step at the field's fastest wind.
     """
     if members < 1:
         raise ConfigError("members must be at least 1")
@@ -42,6 +45,8 @@ def forecast(winds: WindField, *, start: TimeLike, lat_deg: float, lon_deg: floa
         raise ConfigError(f"start position lat {lat_deg}, lon {lon_deg} is not valid")
     if perturbation is None:
         perturbation = Perturbation.none() if members == 1 else Perturbation()
+    if cell_fraction is not None:
+        step_s = min(step_s, _cell_limited_step_s(winds, cell_fraction))
     t0 = to_epoch_s(start)
     direction = -1.0 if backward else 1.0
     kf = winds.kernel
@@ -177,6 +182,20 @@ def _basis(lat_deg: float, lon_deg: float) -> tuple[npt.NDArray[np.float64],
     north = np.array([-math.sin(lat) * math.cos(lon), -math.sin(lat) * math.sin(lon),
                       math.cos(lat)])
     return east, north
+
+
+def _cell_limited_step_s(winds: WindField, fraction: float) -> float:
+    """The step (s) in which the fastest wind of a gridded field crosses ``fraction`` of the
+    smaller grid spacing (longitude spacing taken at 60 degrees); infinite for other fields."""
+    if not 0.0 < fraction <= 1.0:
+        raise ConfigError(f"cell_fraction {fraction} must be in (0, 1]")
+    kf = winds.kernel
+    if kf.kind != W.GRIDDED or kf.params[W.P_UNIFORM_H]:
+        return math.inf
+    speed = float(np.sqrt(np.max(kf.data[..., 1] ** 2 + kf.data[..., 2] ** 2)))
+    metres_per_deg = math.pi * EARTH_RADIUS_M / 180.0
+    cell_m = metres_per_deg * min(abs(kf.params[W.P_DLAT]), 0.5 * abs(kf.params[W.P_DLON]))
+    return math.inf if speed == 0.0 else fraction * cell_m / speed
 
 
 def _left_counts(status: npt.NDArray[np.int8]) -> dict[str, int]:
