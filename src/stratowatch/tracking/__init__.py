@@ -1,1 +1,50 @@
-"""stratowatch.tracking (see DESIGN.md)."""
+"""stratowatch.tracking: wind-aware multi-target tracking across sensors, partners and days.
+
+One component per role, as in Stone Soup, but every kernel works on arrays of many tracks:
+
+- motion models (``models``): ``ConstantVelocity`` (aircraft) and ``WindDrift`` (velocity = the
+  wind at the object + a slow random walk), combined as an IMM (``imm``) whose drift-mode
+  probability is evidence for "moves with the wind";
+- filters (``filters``): extended Kalman steps in each track's local tangent plane, including
+  out-of-sequence reports;
+- gating (``gating.KDTreeGater``), association (``GNNWith2DAssignment``, ``JPDA``), initiation
+  (``MofNInitiator``), deletion (``ModelDeleter``), long-gap joins across partners
+  (``longgap.DriftJoiner``), classification (``TrackClassifier``);
+- ``Tracker`` runs them over ``Observations`` and returns ``Track`` objects; ``tracks_table``
+  and ``write_tracks`` give the ``stratowatch track`` output.
+"""
+
+from stratowatch.tracking.association import JPDA, GNNWith2DAssignment
+from stratowatch.tracking.classifier import ModeClassifier, TrackClassifier, TrackFeatures
+from stratowatch.tracking.deletion import ModelDeleter
+from stratowatch.tracking.export import write_tracks
+from stratowatch.tracking.gating import KDTreeGater
+from stratowatch.tracking.initiation import MofNInitiator
+from stratowatch.tracking.longgap import DriftJoiner, Endpoint
+from stratowatch.tracking.models import ConstantVelocity, MotionModel, WindDrift
+from stratowatch.tracking.tracker import Tracker, tracks_table
+from stratowatch.tracking.types import CLASSES, TABLE_COLUMNS, Join, Track, TrackTable
+
+__all__ = [
+    "CLASSES",
+    "JPDA",
+    "TABLE_COLUMNS",
+    "ConstantVelocity",
+    "DriftJoiner",
+    "Endpoint",
+    "GNNWith2DAssignment",
+    "Join",
+    "KDTreeGater",
+    "ModeClassifier",
+    "ModelDeleter",
+    "MofNInitiator",
+    "MotionModel",
+    "Track",
+    "TrackClassifier",
+    "TrackFeatures",
+    "TrackTable",
+    "Tracker",
+    "WindDrift",
+    "tracks_table",
+    "write_tracks",
+]

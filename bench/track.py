@@ -1,0 +1,325 @@
+"""Benchmark the tracker against Stone Soup on Stone Soup's own scenarios, and at scale.
+
+Needs Stone Soup (``pip install stonesoup``; the bench extra). Part 1: seeded scenarios made by
+Stone Soup's ``MultiTargetGroundTruthSimulator`` and ``SimpleDetectionSimulator`` (2-D Cartesian,
+metres, constant-velocity truth, clutter), detections frozen once; Stone Soup's
+``GNNWith2DAssignment`` tracker and its ``JPDA`` mixture tracker and stratowatch's GNN and JPDA
+trackers run on the identical detections (for stratowatch mapped onto a local tangent plane in
+latitude and longitude, and back); all are scored with Stone Soup's GOSPA, OSPA and SIAP metric
+generators. Part 2: the scaling run, 1,000 live targets (aircraft and balloons in a jet stream)
+seen by radars with opened velocity gates and heavy clutter, in reports per second.
+
+    python bench/track.py            # everything (a few minutes on two cores)
+    python bench/track.py --quick    # one small scenario and a shorter scaling run
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from stratowatch.drift.products import LocalPlane
+from stratowatch.sensing import Observations
+from stratowatch.tracking import (
+    JPDA,
+    ConstantVelocity,
+    GNNWith2DAssignment,
+    MofNInitiator,
+    Tracker,
+    WindDrift,
+)
+from stratowatch.winds import ZonalJet
+
+try:
+    import stonesoup  # noqa: F401
+except ImportError:  # pragma: no cover - bench only
+    sys.exit("bench/track.py needs Stone Soup: pip install stonesoup")
+
+from stonesoup.dataassociator.neighbour import GNNWith2DAssignment as SSGNN
+from stonesoup.dataassociator.probability import JPDA as SSJPDA
+from stonesoup.dataassociator.tracktotrack import TrackToTruth
+from stonesoup.deleter.error import CovarianceBasedDeleter
+from stonesoup.hypothesiser.distance import DistanceHypothesiser
+from stonesoup.hypothesiser.probability import PDAHypothesiser
+from stonesoup.initiator.simple import MultiMeasurementInitiator
+from stonesoup.measures import Euclidean, Mahalanobis
+from stonesoup.metricgenerator.manager import MultiManager
+from stonesoup.metricgenerator.ospametric import GOSPAMetric, OSPAMetric
+from stonesoup.metricgenerator.tracktotruthmetrics import SIAPMetrics
+from stonesoup.models.measurement.linear import LinearGaussian
+from stonesoup.models.transition.linear import (
+    CombinedLinearGaussianTransitionModel,
+)
+from stonesoup.models.transition.linear import (
+    ConstantVelocity as SSConstantVelocity,
+)
+from stonesoup.predictor.kalman import KalmanPredictor
+from stonesoup.simulator.simple import MultiTargetGroundTruthSimulator, SimpleDetectionSimulator
+from stonesoup.tracker.simple import MultiTargetMixtureTracker, MultiTargetTracker
+from stonesoup.types.array import StateVector
+from stonesoup.types.state import GaussianState, State
+from stonesoup.types.track import Track as SSTrack
+from stonesoup.updater.kalman import KalmanUpdater
+
+START = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+LAT0, LON0 = 52.0, 4.0  # where the Cartesian scenario is laid on the Earth (2-D: no altitude)
+
+
+# --------------------------------------------------------------------------- scenarios
+def scenario(seed: int, q: float, n0: int, birth: float, death: float, steps: int,
+             sigma_m: float, extent_m: float, clutter: float, p_d: float) -> dict[str, Any]:
+    """A frozen Stone Soup scenario: truths, per-scan detections and the models used."""
+    trans = CombinedLinearGaussianTransitionModel([SSConstantVelocity(q), SSConstantVelocity(q)])
+    init = GaussianState(StateVector([0, 0, 0, 0]),
+                         np.diag([(extent_m / 4) ** 2, 1.0, (extent_m / 4) ** 2, 1.0]),
+                         timestamp=START)
+    truth_sim = MultiTargetGroundTruthSimulator(
+        transition_model=trans, initial_state=init, timestep=dt.timedelta(seconds=1),
+        number_steps=steps, birth_rate=birth, death_probability=death,
+        initial_number_targets=n0, seed=seed)
+    meas = LinearGaussian(ndim_state=4, mapping=(0, 2), noise_covar=np.eye(2) * sigma_m ** 2)
+    det_sim = SimpleDetectionSimulator(
+        groundtruth=truth_sim, measurement_model=meas,
+        meas_range=np.array([[-1, 1], [-1, 1]]) * extent_m, detection_probability=p_d,
+        clutter_rate=clutter, seed=seed)
+    frames: list[tuple[dt.datetime, set[Any]]] = []
+    truths: set[Any] = set()
+    for t, dets in det_sim:
+        frames.append((t, set(dets)))
+        truths |= truth_sim.groundtruth_paths
+    area = (2 * extent_m) ** 2
+    return {"frames": frames, "truths": truths, "trans": trans, "meas": meas, "q": q,
+            "sigma_m": sigma_m, "density_per_m2": clutter / area, "p_d": p_d,
+            "n_dets": sum(len(d) for _, d in frames)}
+
+
+def to_observations(frames: list[tuple[dt.datetime, set[Any]]]) -> Observations:
+    """Stone Soup detections onto a tangent plane at (LAT0, LON0): our input."""
+    plane = LocalPlane(LAT0, LON0)
+    t, x, y = [], [], []
+    for ts, dets in frames:
+        for d in dets:
+            t.append(ts.timestamp())
+            x.append(float(d.state_vector[0]))
+            y.append(float(d.state_vector[1]))
+    lat, lon = plane.inverse(np.array(x), np.array(y))
+    return Observations(np.array(t), lat, lon, np.full(len(t), np.nan), kind="radar",
+                        source="stonesoup", sensor_id="sim")
+
+
+# --------------------------------------------------------------------------- trackers
+def run_stonesoup(sc: dict[str, Any], jpda: bool) -> tuple[set[Any], float]:
+    predictor = KalmanPredictor(sc["trans"])
+    updater = KalmanUpdater(sc["meas"])
+    deleter = CovarianceBasedDeleter(covar_trace_thresh=4 * sc["sigma_m"] ** 2 * 4)
+    gnn = SSGNN(DistanceHypothesiser(predictor, updater, measure=Mahalanobis(),
+                                     missed_distance=3))
+    prior = GaussianState(StateVector([0, 0, 0, 0]), np.diag([0, 1.0, 0, 1.0]))
+    initiator = MultiMeasurementInitiator(prior_state=prior, measurement_model=sc["meas"],
+                                          deleter=deleter, data_associator=gnn, updater=updater,
+                                          min_points=2)
+    tracks: set[Any] = set()
+    began = time.perf_counter()
+    if jpda:
+        assoc = SSJPDA(PDAHypothesiser(predictor, updater, sc["density_per_m2"],
+                                       prob_detect=sc["p_d"]))
+        tracker: Any = MultiTargetMixtureTracker(initiator=initiator, deleter=deleter,
+                                                 detector=sc["frames"], data_associator=assoc,
+                                                 updater=updater)
+    else:
+        tracker = MultiTargetTracker(initiator=initiator, deleter=deleter,
+                                     detector=sc["frames"], data_associator=gnn,
+                                     updater=updater)
+    for _t, current in tracker:
+        tracks |= current
+    return tracks, time.perf_counter() - began
+
+
+OURS = {"m": 3, "n": 4, "coast_s": 3.0, "gate_prob": 0.9999}
+
+
+def run_ours(sc: dict[str, Any], obs: Observations, jpda: bool) -> tuple[set[Any], float]:
+    q = float(sc["q"])
+    model = ConstantVelocity(q_h_m2ps3=q, q_v_m2ps3=1e-4, coast_s=OURS["coast_s"])
+    tracker = Tracker(models=(model,), winds=None,
+                      associator=JPDA(p_detect=sc["p_d"]) if jpda else GNNWith2DAssignment(),
+                      initiator=MofNInitiator(m=OURS["m"], n=OURS["n"], sigma_speed_mps=1.0,
+                                              sigma_vz_mps=0.1),
+                      gate_prob=OURS["gate_prob"],
+                      p_detect=sc["p_d"], clutter_density_per_km2=sc["density_per_m2"] * 1e6,
+                      frame_s=0.0, default_sigma_h_m=sc["sigma_m"], default_sigma_v_m=1.0,
+                      coverage_pad_m=10.0 * sc["sigma_m"], log_coasting=True)
+    began = time.perf_counter()
+    tracks = tracker.run(obs)
+    elapsed = time.perf_counter() - began
+    plane = LocalPlane(LAT0, LON0)
+    out = set()
+    for tk in tracks:
+        x, y = plane.forward(tk.lat_deg, tk.lon_deg)
+        states = [State(StateVector([x[k], tk.velocity_mps[k, 0], y[k], tk.velocity_mps[k, 1]]),
+                        timestamp=dt.datetime.fromtimestamp(float(tk.times_s[k]), dt.UTC))
+                  for k in range(len(tk))]
+        out.add(SSTrack(states, id=tk.track_id))
+    return out, elapsed
+
+
+def score(tracks: set[Any], truths: set[Any]) -> dict[str, float]:
+    """Time-averaged GOSPA and OSPA, and the SIAP measures (Stone Soup's generators)."""
+    gospa = GOSPAMetric(c=10.0, p=1, generator_name="gospa", tracks_key="tracks",
+                        truths_key="truths")
+    ospa = OSPAMetric(c=10.0, p=1, generator_name="ospa", tracks_key="tracks",
+                      truths_key="truths")
+    siap = SIAPMetrics(position_measure=Euclidean((0, 2)), velocity_measure=Euclidean((1, 3)),
+                       generator_name="siap", tracks_key="tracks", truths_key="truths")
+    manager = MultiManager([gospa, ospa, siap], TrackToTruth(association_threshold=30))
+    manager.add_data({"tracks": tracks, "truths": truths}, overwrite=False)
+    m = manager.generate_metrics()
+    g = m["gospa"]["GOSPA Metrics"].value
+    o = m["ospa"]["OSPA distances"].value
+    s = m["siap"]
+    return {
+        "GOSPA": float(np.mean([v.value["distance"] for v in g])),
+        "OSPA": float(np.mean([v.value for v in o])),
+        "SIAP C": float(s["SIAP Completeness"].value),
+        "SIAP S": float(s["SIAP Spuriousness"].value),
+        "SIAP R": float(s["SIAP Rate of Track Number Change"].value),
+        "SIAP LS": float(s["SIAP Longest Track Segment"].value),
+        "SIAP PA": float(s["SIAP Position Accuracy"].value),
+    }
+
+
+SCENARIOS: dict[str, dict[str, Any]] = {
+    "sparse": dict(q=0.05, n0=6, birth=0.1, death=0.01, steps=100, sigma_m=1.0,
+                   extent_m=60.0, clutter=3.0, p_d=0.9),
+    "dense": dict(q=0.05, n0=15, birth=0.2, death=0.01, steps=100, sigma_m=1.0,
+                  extent_m=60.0, clutter=10.0, p_d=0.9),
+}
+
+
+def compare(names: list[str], seeds: list[int]) -> bool:
+    ok_all = True
+    for name in names:
+        for seed in seeds:
+            sc = scenario(seed, **SCENARIOS[name])
+            obs = to_observations(sc["frames"])
+            run_ours(sc, obs[:50], False)  # compile the kernels outside the timing
+            run_ours(sc, obs[:50], True)
+            res = {}
+            for label in ("StoneSoup GNN", "StoneSoup JPDA", "ours GNN", "ours JPDA"):
+                jpda = label.endswith("JPDA")
+                tracks, secs = (run_stonesoup(sc, jpda) if label.startswith("Stone")
+                                else run_ours(sc, obs, jpda))
+                res[label] = {**score(tracks, sc["truths"]), "s": secs, "tracks": len(tracks)}
+            print(f"\nscenario {name}, seed {seed}: {len(sc['truths'])} truths, "
+                  f"{len(sc['frames'])} scans, {sc['n_dets']} detections")
+            keys = ["GOSPA", "OSPA", "SIAP C", "SIAP S", "SIAP R", "SIAP LS", "SIAP PA",
+                    "tracks", "s"]
+            print(f"{'':16}" + "".join(f"{k:>10}" for k in keys))
+            for label, r in res.items():
+                print(f"{label:16}" + "".join(f"{r[k]:>10.4g}" for k in keys))
+            ss = [res["StoneSoup GNN"], res["StoneSoup JPDA"]]
+            best_g = min(r["GOSPA"] for r in ss)
+            best_o = min(r["OSPA"] for r in ss)
+            best_r = min(r["SIAP R"] for r in ss)
+            for ours, theirs in (("ours GNN", "StoneSoup GNN"), ("ours JPDA", "StoneSoup JPDA")):
+                r = res[ours]
+                speed = res[theirs]["s"] / r["s"]
+                ok = (r["GOSPA"] <= best_g + 1e-9 and r["OSPA"] <= best_o + 1e-9
+                      and r["SIAP R"] <= best_r + 1e-9 and speed >= 50)
+                ok_all &= ok
+                print(f"  {ours}: GOSPA {r['GOSPA']:.3f} vs best {best_g:.3f}, OSPA "
+                      f"{r['OSPA']:.3f} vs {best_o:.3f}, SIAP R {r['SIAP R']:.4f} vs "
+                      f"{best_r:.4f}, {speed:.0f}x faster than {theirs}: "
+                      f"{'PASS' if ok else 'FAIL'}")
+    return ok_all
+
+
+# --------------------------------------------------------------------------- scaling
+def scaling(n_targets: int, scans: int, clutter_per_scan: int, seed: int) -> float:
+    """Reports per second with ``n_targets`` live targets: 70 % aircraft (8-12 km, 150-250
+    m/s, gentle turns), 30 % balloons (16-22 km, with a jet-stream wind), radars every 5 s over
+    a 1,000 km box (P_D 0.9, sigma 150 m), uniform clutter at all altitudes and speeds."""
+    rng = np.random.default_rng(seed)
+    winds = ZonalJet()
+    plane = LocalPlane(45.0, -100.0)
+    n_air = int(0.7 * n_targets)
+    n_bal = n_targets - n_air
+    half = 500_000.0
+    pos = np.column_stack([rng.uniform(-half, half, n_targets), rng.uniform(-half, half,
+                                                                            n_targets)])
+    alt = np.r_[rng.uniform(8000, 12000, n_air), rng.uniform(16000, 22000, n_bal)]
+    hdg = rng.uniform(0, 2 * np.pi, n_air)
+    spd = rng.uniform(150, 250, n_air)
+    turn = rng.normal(0, 0.002, n_air)
+    t0 = START.timestamp()
+    cols: dict[str, list[np.ndarray]] = {"t": [], "lat": [], "lon": [], "alt": []}
+    for k in range(scans):
+        t = t0 + 5.0 * k
+        lat, lon = plane.inverse(pos[:, 0], pos[:, 1])
+        seen = rng.random(n_targets) < 0.9
+        la_m, lo_m = plane.inverse(pos[seen, 0] + rng.normal(0, 150, seen.sum()),
+                                   pos[seen, 1] + rng.normal(0, 150, seen.sum()))
+        cl_x = rng.uniform(-half * 1.1, half * 1.1, (clutter_per_scan, 2))
+        la_c, lo_c = plane.inverse(cl_x[:, 0], cl_x[:, 1])
+        n_rep = int(seen.sum()) + clutter_per_scan
+        cols["t"].append(np.full(n_rep, t))
+        cols["lat"].append(np.r_[la_m, la_c])
+        cols["lon"].append(np.r_[lo_m, lo_c])
+        cols["alt"].append(np.r_[alt[seen] + rng.normal(0, 200, seen.sum()),
+                                 rng.uniform(0, 25000, clutter_per_scan)])
+        u, v = winds.sample(t, lat[n_air:], lon[n_air:], alt[n_air:])
+        vel = np.r_[np.column_stack([spd * np.sin(hdg), spd * np.cos(hdg)]),
+                    np.column_stack([u, v])]
+        pos += 5.0 * vel
+        hdg += 5.0 * turn
+    obs = Observations(np.concatenate(cols["t"]), np.concatenate(cols["lat"]),
+                       np.concatenate(cols["lon"]), np.concatenate(cols["alt"]),
+                       sigma_h_m=150.0, sigma_v_m=200.0, kind="radar", source="radar-sim")
+    area_km2 = (2.2 * half / 1000) ** 2
+    make = lambda: Tracker(models=(ConstantVelocity(q_h_m2ps3=5.0, coast_s=20.0), WindDrift()),  # noqa: E731
+                           winds=winds, clutter_density_per_km2=clutter_per_scan / area_km2,
+                           frame_s=1.0, initiator=MofNInitiator(m=3, n=4))
+    make().run(obs[: 2 * (n_targets + clutter_per_scan)])  # compile outside the timing
+    tracker = make()
+    began = time.perf_counter()
+    tracker.run(obs)
+    secs = time.perf_counter() - began
+    tracks = tracker.tracks()
+    long_tracks = [tk for tk in tracks if len(tk) >= scans // 2]
+    rate = len(obs) / secs
+    bal = sum(1 for tk in long_tracks if tk.class_probs["balloon"] > 0.5)
+    print(f"\nscaling: {n_targets} targets, {scans} scans of 5 s, {clutter_per_scan} clutter "
+          f"reports per scan: {len(obs):,} reports in {secs:.2f} s = {rate:,.0f} reports/s; "
+          f"{len(long_tracks)} tracks lasting half the run or more ({bal} labelled balloon, "
+          f"{n_bal} balloons simulated); {tracker.n_live} live tracks at the end; "
+          f"pairs scored {tracker.stats['pairs']:,}")
+    print(f"  >= 50,000 reports/s with {n_targets} live targets: "
+          f"{'PASS' if rate >= 50_000 else 'FAIL'}")
+    return rate
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true")
+    ap.add_argument("--no-scaling", action="store_true")
+    ap.add_argument("--only-scaling", action="store_true")
+    args = ap.parse_args(argv)
+    ok = True
+    if not args.only_scaling:
+        names = ["sparse"] if args.quick else ["sparse", "dense"]
+        seeds = [1] if args.quick else [1, 2]
+        ok &= compare(names, seeds)
+    if not args.no_scaling:
+        rate = scaling(1000, 12 if args.quick else 40, 2000, seed=3)
+        ok &= rate >= 50_000
+    print(f"\noverall: {'PASS' if ok else 'FAIL'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,172 @@
+"""Data association: global nearest neighbour (linear assignment) and JPDA.
+
+Both split the gated (track, report) graph into connected clusters first, so a scene of
+thousands of tracks is thousands of small problems; clusters with one track or one report need
+no assignment at all (compiled), the rest go to ``scipy.optimize.linear_sum_assignment`` (GNN)
+or to exact joint-event enumeration (JPDA; clusters above ``max_events`` joint events fall back to
+Fitzgerald's cheap JPDA).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+from scipy.optimize import linear_sum_assignment
+
+from stratowatch.tracking.imm import jpda_marginals
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+@njit(cache=True)
+def _root(parent: IntArray, a: int) -> int:
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+@njit(cache=True)
+def clusters(pi: IntArray, pj: IntArray, n_tracks: int, n_reports: int
+             ) -> tuple[IntArray, IntArray, IntArray]:
+    """Cluster of every pair (tracks and reports linked through pairs, union-find), and per
+    cluster label the number of distinct tracks and of distinct reports in it."""
+    n = n_tracks + n_reports
+    parent = np.arange(n)
+    for p in range(pi.shape[0]):
+        a = _root(parent, pi[p])
+        b = _root(parent, n_tracks + pj[p])
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    label_of = np.full(n, -1, dtype=np.int64)
+    lab = np.empty(pi.shape[0], dtype=np.int64)
+    count = 0
+    for p in range(pi.shape[0]):
+        r = _root(parent, pi[p])
+        if label_of[r] < 0:
+            label_of[r] = count
+            count += 1
+        lab[p] = label_of[r]
+    n_t = np.zeros(count, dtype=np.int64)
+    n_m = np.zeros(count, dtype=np.int64)
+    seen = np.zeros(n, dtype=np.bool_)
+    for p in range(pi.shape[0]):
+        if not seen[pi[p]]:
+            seen[pi[p]] = True
+            n_t[lab[p]] += 1
+        if not seen[n_tracks + pj[p]]:
+            seen[n_tracks + pj[p]] = True
+            n_m[lab[p]] += 1
+    return lab, n_t, n_m
+
+
+@njit(cache=True)
+def _least_per_cluster(lab: IntArray, cost: FloatArray, n_labels: int) -> IntArray:
+    """Index of the least-cost pair of every cluster label."""
+    best = np.full(n_labels, -1, dtype=np.int64)
+    for p in range(lab.shape[0]):
+        b = best[lab[p]]
+        if b < 0 or cost[p] < cost[b]:
+            best[lab[p]] = p
+    return best
+
+
+@dataclass(frozen=True)
+class GNNWith2DAssignment:
+    """Global nearest neighbour: the one joint assignment of least total cost.
+
+    ``cost`` of a pair is minus its log likelihood ratio against "missed and the report is
+    clutter"; pairs with a positive cost are never assigned (leaving both free is better).
+    """
+
+    def associate(self, pi: IntArray, pj: IntArray, cost: FloatArray, n_tracks: int,
+                  n_reports: int) -> IntArray:
+        """Indices of the assigned pairs."""
+        ok = np.flatnonzero(cost < 0.0)
+        if ok.size == 0:
+            return ok.astype(np.int64)
+        pi, pj, cost = pi[ok], pj[ok], cost[ok]
+        lab, n_t, n_m = clusters(pi, pj, n_tracks, n_reports)
+        best = _least_per_cluster(lab, cost, n_t.shape[0])
+        simple = (n_t == 1) | (n_m == 1)
+        chosen = [best[simple]]
+        hard = np.flatnonzero(~simple)
+        if hard.size:
+            order = np.argsort(lab, kind="stable")
+            lab_s = lab[order]
+            starts = np.searchsorted(lab_s, hard, side="left")
+            ends = np.searchsorted(lab_s, hard, side="right")
+            for s, e in zip(starts, ends, strict=True):
+                idx = order[s:e]
+                ti, ti_inv = np.unique(pi[idx], return_inverse=True)
+                mj, mj_inv = np.unique(pj[idx], return_inverse=True)
+                mat = np.zeros((ti.size, mj.size))
+                mat[ti_inv, mj_inv] = cost[idx]
+                rows, cols = linear_sum_assignment(mat)
+                keep = mat[rows, cols] < 0.0
+                lookup = np.full((ti.size, mj.size), -1, dtype=np.int64)
+                lookup[ti_inv, mj_inv] = idx
+                chosen.append(lookup[rows[keep], cols[keep]])
+        out = np.concatenate(chosen)
+        return np.asarray(ok[out[out >= 0]], dtype=np.int64)
+
+
+@dataclass(frozen=True)
+class JPDA:
+    """Joint probabilistic data association: each track takes every gated report weighted by
+    the probability that it is the track's, over all joint events of its cluster."""
+
+    p_detect: float = 0.9
+    max_events: int = 20000
+
+    def associate(self, pi: IntArray, pj: IntArray, ratio: FloatArray, n_tracks: int,
+                  n_reports: int) -> tuple[FloatArray, FloatArray]:
+        """Per pair beta and per track beta0 (no report is the track's), from likelihood
+        ratios ``ratio`` (pair likelihood over clutter density, detection probability not yet
+        applied)."""
+        beta = np.zeros(pi.shape[0])
+        beta0 = np.ones(n_tracks)
+        if pi.size == 0:
+            return beta, beta0
+        g = self.p_detect * ratio
+        miss = 1.0 - self.p_detect
+        lab, _n_t, _n_m = clusters(pi, pj, n_tracks, n_reports)
+        order = np.argsort(lab, kind="stable")
+        lab_s = lab[order]
+        starts = np.flatnonzero(np.r_[True, lab_s[1:] != lab_s[:-1]])
+        ends = np.r_[starts[1:], lab_s.shape[0]]
+        for s, e in zip(starts, ends, strict=True):
+            idx = order[s:e]
+            ti, ti_inv = np.unique(pi[idx], return_inverse=True)
+            mj, mj_inv = np.unique(pj[idx], return_inverse=True)
+            G = np.zeros((ti.size, mj.size))
+            G[ti_inv, mj_inv] = g[idx]
+            if _events_bound(G) <= self.max_events:
+                b, b0 = jpda_marginals(G, miss)
+            else:
+                b, b0 = _cheap_jpda(G, miss)
+            beta[idx] = b[ti_inv, mj_inv]
+            beta0[ti] = b0
+        return beta, beta0
+
+
+def _events_bound(G: FloatArray) -> float:
+    """An upper bound on the joint events of a cluster (product of choices per track)."""
+    return float(np.prod((G > 0).sum(axis=1) + 1.0))
+
+
+def _cheap_jpda(G: FloatArray, miss: float) -> tuple[FloatArray, FloatArray]:
+    """Fitzgerald's cheap JPDA: weights discounted by how contested each report is."""
+    row = G.sum(axis=1, keepdims=True)
+    col = G.sum(axis=0, keepdims=True)
+    w = G / np.maximum(row + col - G + miss, 1e-300)
+    total = w.sum(axis=1, keepdims=True) + miss / np.maximum(row + miss, 1e-300)
+    b0 = (miss / np.maximum(row + miss, 1e-300)) / total
+    return w / total, b0[:, 0]
+
+
+__all__ = ["JPDA", "GNNWith2DAssignment", "clusters"]

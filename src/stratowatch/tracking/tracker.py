@@ -1,0 +1,642 @@
+"""The multi-target tracker: frames of reports in, tracks out.
+
+Reports are taken in time order and cut into frames (reports within ``frame_s`` of the frame's
+first). Per frame, for all live tracks at once: wind at each track (for the drift mode), a
+coarse k-d tree gate, the IMM pair scores, the fine (Mahalanobis) gate, association (GNN in two
+stages, confirmed tracks before tentative ones, or JPDA for confirmed tracks), the updates,
+initiation from unclaimed reports, M-of-N confirmation, long-gap joins of new tracks onto silent
+balloon tracks, classification and model-dependent deletion. Tracks are predicted lazily (only
+when a report is scored against them), so silent tracks cost nothing. A report older than a
+track's state (out of sequence, e.g. a late batch from a partner) is scored by retrodiction and
+applied through the cross-covariance.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import numpy.typing as npt
+
+from stratowatch.errors import ConfigError
+from stratowatch.geo.sphere import EARTH_RADIUS_M
+from stratowatch.sensing.adsb import LIGHTER_THAN_AIR
+from stratowatch.sensing.observation import Observations, concat
+from stratowatch.tracking import imm
+from stratowatch.tracking.association import JPDA, GNNWith2DAssignment
+from stratowatch.tracking.classifier import ModeClassifier, TrackClassifier, TrackFeatures
+from stratowatch.tracking.deletion import ModelDeleter
+from stratowatch.tracking.gating import KDTreeGater, chi2_gate
+from stratowatch.tracking.initiation import MofNInitiator
+from stratowatch.tracking.longgap import DriftJoiner, Endpoint
+from stratowatch.tracking.models import ConstantVelocity, MotionModel, WindDrift, model_table
+from stratowatch.tracking.types import CLASSES, Join, Track, TrackTable, track_stix_id
+from stratowatch.winds import _kernel as WK  # the compiled sampler: partial coverage, no raise
+from stratowatch.winds.base import WindField
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+LOG_ALT_RANGE = math.log(30000.0)  # m: spread of clutter altitudes
+LOG_VEL_RANGE = math.log(300.0)  # m/s: spread of clutter velocities, per axis
+
+
+class _Live:
+    """Live tracks as arrays (row = track), grown by doubling."""
+
+    def __init__(self, K: int) -> None:
+        self.n = 0
+        self.K = K
+        self._alloc(64)
+
+    def _alloc(self, cap: int) -> None:
+        K = self.K
+        fields: dict[str, tuple[tuple[int, ...], type]] = {
+            "number": ((), np.int64), "xs": ((K, 6), np.float64), "Ps": ((K, 6, 6), np.float64),
+            "mu": ((K,), np.float64), "t": ((), np.float64), "rlat": ((), np.float64),
+            "rlon": ((), np.float64), "hits": ((), np.int64), "chances": ((), np.int64),
+            "confirmed": ((), np.bool_),
+            "lta": ((), np.bool_), "xpdr": ((), np.bool_), "rcs": ((), np.float64),
+            "n_obs": ((), np.int64),
+        }
+        for name, (shape, dtype) in fields.items():
+            new: npt.NDArray[np.generic] = np.zeros((cap, *shape), dtype=dtype)
+            old = getattr(self, name, None)
+            if old is not None:
+                new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+        self.cap = cap
+
+    number: IntArray
+    xs: FloatArray
+    Ps: FloatArray
+    mu: FloatArray
+    t: FloatArray
+    rlat: FloatArray
+    rlon: FloatArray
+    hits: IntArray
+    chances: IntArray
+    confirmed: BoolArray
+    lta: BoolArray
+    xpdr: BoolArray
+    rcs: FloatArray
+    n_obs: IntArray
+
+    NAMES = ("number", "xs", "Ps", "mu", "t", "rlat", "rlon", "hits", "chances", "confirmed",
+             "lta", "xpdr", "rcs", "n_obs")
+
+    def add(self, count: int) -> IntArray:
+        """Rows for ``count`` new tracks (zeroed)."""
+        if self.n + count > self.cap:
+            self._alloc(max(2 * self.cap, self.n + count))
+        rows = np.arange(self.n, self.n + count, dtype=np.int64)
+        for name in self.NAMES:
+            getattr(self, name)[rows] = 0
+        self.n += count
+        return rows
+
+    def keep(self, mask: BoolArray) -> None:
+        """Drop the rows where ``mask`` is False (order kept)."""
+        idx = np.flatnonzero(mask)
+        for name in self.NAMES:
+            arr = getattr(self, name)
+            arr[: idx.size] = arr[idx]
+        self.n = int(idx.size)
+
+
+@dataclass
+class _Batch:
+    """One added batch of reports as kernel-ready arrays (sorted by time)."""
+
+    obs: Observations
+    offset: int
+    t: FloatArray
+    lat: FloatArray
+    lon: FloatArray
+    z: FloatArray
+    r: FloatArray
+    mask: BoolArray
+    log_lambda: FloatArray
+    lta: BoolArray
+    xpdr: BoolArray
+
+
+@dataclass
+class _Log:
+    """State snapshots (``imm.LOG_COLUMNS`` rows) and report attributions, per frame."""
+
+    states: list[FloatArray] = field(default_factory=list)
+    obs_number: list[IntArray] = field(default_factory=list)
+    obs_index: list[IntArray] = field(default_factory=list)
+
+
+class Tracker:
+    """Multi-target, multi-sensor tracker over ``Observations`` (see the module docstring).
+
+    ``models`` are the IMM modes (the first should be the nearly-constant-velocity model for the
+    wind-consistency evidence); ``winds`` feed the drift mode and the long-gap joiner (without
+    them the drift mode sees still air and no joins are made). ``clutter_density_per_km2`` is the
+    density of false reports per frame (per km^2), ``p_detect`` the detection probability.
+    With ``log_coasting`` a confirmed track that a frame's reports surround but did not update
+    gets a predicted state row too (as Stone Soup's trackers append predictions), which metrics
+    such as GOSPA expect.
+    """
+
+    def __init__(self, *, models: Sequence[MotionModel] = (ConstantVelocity(), WindDrift()),
+                 winds: WindField | None = None,
+                 associator: GNNWith2DAssignment | JPDA | None = None,
+                 gater: KDTreeGater | None = None, initiator: MofNInitiator | None = None,
+                 deleter: ModelDeleter | None = None, joiner: DriftJoiner | None = None,
+                 classifier: TrackClassifier | None = None, p_detect: float = 0.9,
+                 clutter_density_per_km2: float = 1e-3, gate_prob: float = 0.9999,
+                 frame_s: float = 1.0, long_gap_s: float = 1800.0,
+                 default_sigma_h_m: float = 300.0, default_sigma_v_m: float = 300.0,
+                 sigma_velocity_mps: float = 5.0, coverage_pad_m: float = 20000.0,
+                 log_coasting: bool = False, run_key: str = "") -> None:
+        if not 0.0 < p_detect < 1.0 or clutter_density_per_km2 <= 0 or frame_s < 0:
+            raise ConfigError("p_detect in (0, 1), clutter density > 0 and frame_s >= 0")
+        self.models = tuple(models)
+        self.model_rows = model_table(self.models)
+        self.coast_by_mode = np.array([m.coast_s for m in self.models])
+        drift = [m for m in self.models if isinstance(m, WindDrift)]
+        self.evidence = np.array([drift[0].sigma_air_mps if drift else 1.0,
+                                  drift[0].evidence_time_s if drift else 1.0,
+                                  1.0 if drift and winds is not None else 0.0])
+        self.drift_mode = next((k for k, m in enumerate(self.models)
+                                if isinstance(m, WindDrift)), -1)
+        self.winds = winds
+        self.associator = associator or GNNWith2DAssignment()
+        self._gnn = GNNWith2DAssignment()
+        self.gater = gater or KDTreeGater()
+        self.initiator = initiator or MofNInitiator()
+        self.deleter = deleter or ModelDeleter()
+        self.joiner = joiner if joiner is not None else (
+            DriftJoiner(winds, min_gap_s=long_gap_s) if winds is not None and drift else None)
+        self.classifier: TrackClassifier = classifier or ModeClassifier()
+        self.p_detect = p_detect
+        self.log_clutter = math.log(clutter_density_per_km2 / 1e6)
+        self.gate_d2 = np.array([np.inf] + [chi2_gate(gate_prob, m) for m in range(1, 7)])
+        self._gate_sigmas = math.sqrt(chi2_gate(gate_prob, 2))
+        self.frame_s = frame_s
+        self.long_gap_s = long_gap_s
+        self.default_sigma_h_m = default_sigma_h_m
+        self.default_sigma_v_m = default_sigma_v_m
+        self.sigma_velocity_mps = sigma_velocity_mps
+        self.coverage_pad_m = coverage_pad_m
+        self.run_key = run_key
+        self.log_coasting = log_coasting
+        self._live = _Live(len(self.models))
+        self._batches: list[_Batch] = []
+        self._n_reports = 0
+        self._next_number = 0
+        self._log = _Log()
+        self._alias: dict[int, int] = {}
+        self._joins: dict[int, list[Join]] = {}
+        self._ever_confirmed: set[int] = set()
+        self.now_s = -np.inf
+        self.stats = {"frames": 0, "reports": 0, "pairs": 0, "joins": 0, "oos": 0}
+
+    # ------------------------------------------------------------------ public
+    def run(self, observations: Observations) -> list[Track]:
+        """Track a whole batch and return the confirmed tracks."""
+        self.add(observations)
+        return self.tracks()
+
+    def add(self, observations: Observations) -> None:
+        """Process a batch of reports (in any order; reports older than the tracks they meet
+        are handled as out-of-sequence measurements)."""
+        if len(observations) == 0:
+            return
+        batch = self._prepare(observations.sorted_by_time())
+        self._batches.append(batch)
+        t = batch.t
+        i = 0
+        n = t.shape[0]
+        while i < n:
+            j = int(np.searchsorted(t, t[i] + self.frame_s, side="right"))
+            self._frame(batch, i, max(j, i + 1))
+            i = max(j, i + 1)
+
+    @property
+    def n_live(self) -> int:
+        """Live (not deleted) tracks, tentative ones included."""
+        return self._live.n
+
+    def tracks(self, include_tentative: bool = False) -> list[Track]:
+        """All tracks so far (deleted ones too), each with its states, reports and joins."""
+        log = self._log
+        if not log.states:
+            return []
+        snap = np.concatenate(log.states)
+        number = self._resolve(snap[:, 0].astype(np.int64))
+        t = snap[:, 1]
+        probs = self._classify(snap)
+        o_num = self._resolve(np.concatenate(log.obs_number)) if log.obs_number else \
+            np.empty(0, dtype=np.int64)
+        o_idx = np.concatenate(log.obs_index) if log.obs_index else np.empty(0, dtype=np.int64)
+        all_obs = concat(b.obs for b in self._batches)
+        order = np.lexsort((t, number))
+        o_order = np.lexsort((o_idx, o_num))
+        confirmed = {self._resolve_one(k) for k in self._ever_confirmed}
+        for r in range(self._live.n):
+            if self._live.confirmed[r]:
+                confirmed.add(self._resolve_one(int(self._live.number[r])))
+        out: list[Track] = []
+        nums, starts = np.unique(number[order], return_index=True)
+        ends = np.r_[starts[1:], order.size]
+        onums, ostarts = np.unique(o_num[o_order], return_index=True)
+        oends = np.r_[ostarts[1:], o_order.size]
+        opos = {int(k): (int(s), int(e)) for k, s, e in zip(onums, ostarts, oends, strict=True)}
+        for k, s, e in zip(nums, starts, ends, strict=True):
+            k = int(k)
+            is_conf = k in confirmed
+            if not is_conf and not include_tentative:
+                continue
+            sel = order[s:e]
+            os_, oe = opos.get(k, (0, 0))
+            obs_rows = o_idx[o_order[os_:oe]]
+            final = probs[sel[-1]]
+            out.append(Track(
+                number=k, track_id=track_stix_id(k, self.run_key), times_s=t[sel],
+                lat_deg=snap[sel, 2], lon_deg=snap[sel, 3], alt_m=snap[sel, 4],
+                velocity_mps=snap[sel, 5:8], sigma_h_m=snap[sel, 8], p_balloon=probs[sel, 0],
+                p_drift=snap[sel, 9],
+                class_probs={c: float(final[q]) for q, c in enumerate(CLASSES)},
+                observations=all_obs[obs_rows], joins=list(self._joins.get(k, [])),
+                confirmed=is_conf))
+        return out
+
+    def table(self, tracks: list[Track] | None = None) -> TrackTable:
+        """The output table (one row per state) of the given or all confirmed tracks."""
+        tracks = self.tracks() if tracks is None else tracks
+        return tracks_table(tracks)
+
+    # ------------------------------------------------------------------ batches
+    def _prepare(self, obs: Observations) -> _Batch:
+        n = len(obs)
+        z = np.zeros((n, 6))
+        z[:, 2] = obs.alt_m
+        z[:, 3] = obs.vx_mps
+        z[:, 4] = obs.vy_mps
+        z[:, 5] = obs.vz_mps
+        mask = np.isfinite(z)
+        mask[:, :2] = True
+        z = np.where(mask, z, 0.0)
+        sh = np.where(np.isfinite(obs.sigma_h_m) & (obs.sigma_h_m > 0), obs.sigma_h_m,
+                      self.default_sigma_h_m)
+        sv = np.where(np.isfinite(obs.sigma_v_m) & (obs.sigma_v_m > 0), obs.sigma_v_m,
+                      self.default_sigma_v_m)
+        r = np.empty((n, 6))
+        r[:, 0] = r[:, 1] = sh * sh
+        r[:, 2] = sv * sv
+        r[:, 3:] = self.sigma_velocity_mps ** 2
+        log_lambda = (self.log_clutter - mask[:, 2] * LOG_ALT_RANGE
+                      - mask[:, 3:].sum(axis=1) * LOG_VEL_RANGE)
+        cat = obs.category.astype(str)
+        lta = (np.char.find(np.char.lower(cat), LIGHTER_THAN_AIR.lower()) >= 0) \
+            | (obs.kind == "telemetry")
+        batch = _Batch(obs=obs, offset=self._n_reports, t=obs.time, lat=obs.lat, lon=obs.lon,
+                       z=np.ascontiguousarray(z), r=r, mask=np.ascontiguousarray(mask),
+                       log_lambda=log_lambda, lta=np.asarray(lta, dtype=np.bool_),
+                       xpdr=np.asarray(obs.kind == "adsb", dtype=np.bool_))
+        self._n_reports += n
+        return batch
+
+    # ------------------------------------------------------------------ winds
+    def _wind(self, t: FloatArray, lat: FloatArray, lon: FloatArray, alt: FloatArray
+              ) -> tuple[FloatArray, BoolArray]:
+        """Wind (n, 2) m/s where covered, zero and ok=False elsewhere."""
+        n = t.shape[0]
+        if self.winds is None or self.drift_mode < 0 or n == 0:
+            return np.zeros((n, 2)), np.zeros(n, dtype=np.bool_)
+        kf = self.winds.kernel
+        u, v, _alt, status = WK.sample_many(kf.kind, kf.params, kf.times_s, kf.levels_hpa,
+                                            kf.data, np.ascontiguousarray(t, dtype=np.float64),
+                                            np.ascontiguousarray(lat, dtype=np.float64),
+                                            np.ascontiguousarray(lon, dtype=np.float64),
+                                            np.ascontiguousarray(alt, dtype=np.float64),
+                                            WK.ALT, np.zeros(n, dtype=np.int64))
+        ok = (status == WK.OK) & np.isfinite(u) & np.isfinite(v)
+        w = np.zeros((n, 2))
+        w[ok, 0] = u[ok]
+        w[ok, 1] = v[ok]
+        return w, ok
+
+    # ------------------------------------------------------------------ one frame
+    def _frame(self, b: _Batch, a: int, e: int) -> None:
+        L = self._live
+        mt = b.t[a:e]
+        mlat, mlon = b.lat[a:e], b.lon[a:e]
+        z, r, mask = b.z[a:e], b.r[a:e], b.mask[a:e]
+        loglam = b.log_lambda[a:e]
+        nm = e - a
+        t_frame = float(mt.mean())
+        now = float(mt.max())
+        self.stats["frames"] += 1
+        self.stats["reports"] += nm
+        jpda = isinstance(self.associator, JPDA)
+        if jpda:
+            mt = np.full(nm, t_frame)
+
+        n = L.n
+        K = L.K
+        # where every recent track will be, winds there (drift mode), the coarse gate
+        elig = np.flatnonzero(t_frame - L.t[:n] <= self.long_gap_s)
+        w0 = np.zeros((n, 2))
+        w1 = np.zeros((n, 2))
+        wok = np.zeros(n, dtype=np.bool_)
+        if elig.size:
+            plat, plon, palt, radius = imm.gate_centres(
+                elig, t_frame, L.xs, L.Ps, L.mu, L.t, L.rlat, L.rlon, self.model_rows,
+                float(r[:, 0].max()), self._gate_sigmas)
+            if self.drift_mode >= 0 and self.winds is not None:
+                w0e, ok0 = self._wind(L.t[elig], L.rlat[elig], L.rlon[elig], palt)
+                w1e, ok1 = self._wind(np.full(elig.size, t_frame), plat, plon, palt)
+                w0[elig], w1[elig], wok[elig] = w0e, w1e, ok0 & ok1
+            gi, pj = self.gater.candidates(plat, plon, radius, mlat, mlon)
+            pi = elig[gi]
+        else:
+            pi = pj = np.empty(0, dtype=np.int64)
+        npairs = pi.shape[0]
+        self.stats["pairs"] += npairs
+        x_pr = np.empty((npairs, K, 6))
+        P_pr = np.empty((npairs, K, 6, 6))
+        cbar = np.empty((npairs, K))
+        ll = np.empty((npairs, K))
+        ll_mix = np.empty(npairs)
+        if npairs:
+            keep = np.empty(npairs, dtype=np.bool_)
+            imm.pair_scores(pi, pj, L.xs, L.Ps, L.mu, L.t, L.rlat, L.rlon, w0, w1,
+                            self.model_rows, mlat, mlon, z, r, mask, mt, self.gate_d2, x_pr,
+                            P_pr, cbar, ll, ll_mix, keep)
+            if not keep.all():
+                sel = np.flatnonzero(keep)
+                pi, pj, x_pr, P_pr, cbar, ll, ll_mix = (pi[sel], pj[sel], x_pr[sel], P_pr[sel],
+                                                         cbar[sel], ll[sel], ll_mix[sel])
+        log_ratio = ll_mix - loglam[pj]
+        conf_pair = L.confirmed[pi]
+        claimed = np.zeros(nm, dtype=np.bool_)
+        claimed[pj[conf_pair]] = True
+
+        hit = np.zeros(n, dtype=np.bool_)
+        obs_of = np.full(n, -1, dtype=np.int64)
+        if jpda:
+            sel = np.flatnonzero(conf_pair)
+            beta_c, beta0 = self.associator.associate(pi[sel], pj[sel],
+                                                      np.exp(np.minimum(log_ratio[sel], 700.0)),
+                                                      n, nm)
+            order = np.argsort(pi[sel], kind="stable")
+            trk = pi[sel][order]
+            utr, ustart = np.unique(trk, return_index=True)
+            ptr = np.r_[ustart, trk.size].astype(np.int64)
+            imm.pda_update(utr.astype(np.int64), ptr, sel[order].astype(np.int64),
+                           beta_c[order], beta0[utr], pj, L.xs, L.Ps, L.mu, L.t, L.rlat,
+                           L.rlon, w1, wok, self.model_rows, self.evidence, mlat, mlon, z, r, mask,
+                           t_frame, x_pr, P_pr, cbar, ll, loglam, self.p_detect)
+            hit[utr] = True
+            best = np.full(n, -1.0)
+            up = np.argsort(beta_c, kind="stable")  # ascending: the last (largest) write wins
+            best[pi[sel[up]]] = beta_c[up]
+            obs_of[pi[sel[up]]] = pj[sel[up]]
+            obs_of[best < 0.5] = -1
+            tent = np.flatnonzero(~conf_pair)
+            cost = -(log_ratio + math.log(self.p_detect) - math.log(1.0 - self.p_detect))
+            free = tent[~claimed[pj[tent]]]
+            chosen = free[self._gnn.associate(pi[free], pj[free], cost[free], n, nm)]
+        else:
+            cost = -(log_ratio + math.log(self.p_detect) - math.log(1.0 - self.p_detect))
+            n_conf = int(np.count_nonzero(conf_pair))
+            if n_conf in (0, pi.shape[0]):  # one stage is enough
+                chosen = self.associator.associate(pi, pj, cost, n, nm)
+            else:
+                first = np.flatnonzero(conf_pair)
+                c1 = first[self.associator.associate(pi[first], pj[first], cost[first], n, nm)]
+                taken = np.zeros(nm, dtype=np.bool_)
+                taken[pj[c1]] = True
+                rest = np.flatnonzero(~conf_pair & ~taken[pj])
+                c2 = rest[self.associator.associate(pi[rest], pj[rest], cost[rest], n, nm)]
+                chosen = np.concatenate([c1, c2])
+        if chosen.size:
+            ai = pi[chosen]
+            self.stats["oos"] += int(np.count_nonzero(mt[pj[chosen]] < L.t[ai]))
+            imm.gnn_update(ai, chosen.astype(np.int64), pj, L.xs, L.Ps, L.mu, L.t, L.rlat,
+                           L.rlon, w0, w1, wok, self.model_rows, self.evidence, mlat, mlon, z, r,
+                           mask, mt, x_pr, P_pr, cbar, ll)
+            hit[ai] = True
+            obs_of[ai] = pj[chosen]
+            claimed[pj[chosen]] = True
+
+        # M-of-N bookkeeping for tentative tracks that this frame could have seen
+        tent_rows = np.flatnonzero(~L.confirmed[:n])
+        if tent_rows.size:
+            pad = np.degrees(self.coverage_pad_m / EARTH_RADIUS_M)
+            inside = ((L.rlat[tent_rows] >= mlat.min() - pad)
+                      & (L.rlat[tent_rows] <= mlat.max() + pad))
+            lon_pad = pad / max(math.cos(math.radians(float(np.abs(mlat).max()))), 1e-3)
+            span = float(mlon.max() - mlon.min())
+            if span < 180.0:
+                inside &= ((L.rlon[tent_rows] >= mlon.min() - lon_pad)
+                           & (L.rlon[tent_rows] <= mlon.max() + lon_pad))
+            seen = tent_rows[inside | hit[tent_rows]]
+            L.chances[seen] += 1
+        L.hits[:n] += hit
+        self._attribute(b, a, hit, obs_of)
+
+        # initiation from unclaimed reports, then long-gap joins of the new tracks
+        new_rows = self._initiate(b, a, np.flatnonzero(~claimed))
+        drop = np.zeros(L.n, dtype=np.bool_)
+        if new_rows.size and self.joiner is not None:
+            drop = self._join(new_rows, now)
+
+        # confirmation and failure (M of N)
+        nn = L.n
+        newly = ~L.confirmed[:nn] & self.initiator.confirmed(L.hits[:nn], L.chances[:nn])
+        L.confirmed[:nn] |= newly
+        for k in L.number[:nn][newly]:
+            self._ever_confirmed.add(int(k))
+        failed = ~L.confirmed[:nn] & self.initiator.failed(L.hits[:nn], L.chances[:nn])
+
+        # log the updated and new tracks (and, if asked, the coasting ones)
+        rows = np.concatenate([np.flatnonzero(hit[:n]), new_rows])
+        to_t = np.full(rows.size, np.nan)
+        if self.log_coasting and elig.size:
+            coast = elig[~hit[elig]]
+            rows = np.concatenate([rows, coast])
+            to_t = np.concatenate([to_t, np.full(coast.size, t_frame)])
+        if rows.size:
+            self._log.states.append(imm.snapshot(
+                rows, to_t, L.number, L.xs, L.Ps, L.mu, L.t, L.rlat, L.rlon, L.n_obs, L.lta,
+                L.xpdr, L.rcs, self.drift_mode))
+
+        # deletion
+        dead = self.deleter.expired(now, L.t[:nn], L.mu[:nn], self.coast_by_mode)
+        dead |= failed | drop
+        if dead.any():
+            L.keep(~dead)
+        self.now_s = max(self.now_s, now)
+
+    def _attribute(self, b: _Batch, a: int, hit: BoolArray, obs_of: IntArray) -> None:
+        """Record which report each hit track took (and its sources and cues)."""
+        L = self._live
+        rows = np.flatnonzero(hit & (obs_of >= 0))
+        if not rows.size:
+            return
+        j = obs_of[rows]
+        L.n_obs[rows] += 1
+        L.lta[rows] |= b.lta[a + j]
+        L.xpdr[rows] |= b.xpdr[a + j]
+        rcs = b.obs.rcs_dbsm[a + j]
+        L.rcs[rows] = np.where(np.isfinite(rcs), rcs, L.rcs[rows])
+        self._log.obs_number.append(L.number[rows].copy())
+        self._log.obs_index.append(b.offset + a + j)
+
+    def _initiate(self, b: _Batch, a: int, free: IntArray) -> IntArray:
+        L = self._live
+        if not free.size:
+            return np.empty(0, dtype=np.int64)
+        j = a + free
+        z = b.z[j].copy()
+        z[:, 0] = z[:, 1] = 0.0
+        alt = np.where(b.mask[j, 2], b.z[j, 2], self.initiator.prior_alt_m)
+        wind, _ok = self._wind(b.t[j], b.lat[j], b.lon[j], alt)
+        xs, Ps, mu = self.initiator.initial(z, b.r[j], b.mask[j], wind, self.model_rows)
+        rows = L.add(free.size)
+        numbers = np.arange(self._next_number, self._next_number + free.size, dtype=np.int64)
+        self._next_number += free.size
+        L.number[rows] = numbers
+        L.xs[rows] = xs
+        L.Ps[rows] = Ps
+        L.mu[rows] = mu
+        L.t[rows] = b.t[j]
+        L.rlat[rows] = b.lat[j]
+        L.rlon[rows] = b.lon[j]
+        L.hits[rows] = 1
+        L.chances[rows] = 1
+        L.n_obs[rows] = 1
+        L.lta[rows] = b.lta[j]
+        L.xpdr[rows] = b.xpdr[j]
+        L.rcs[rows] = b.obs.rcs_dbsm[j]
+        L.confirmed[rows] = self.initiator.confirmed(L.hits[rows], L.chances[rows])
+        for k in numbers[L.confirmed[rows]]:
+            self._ever_confirmed.add(int(k))
+        self._log.obs_number.append(numbers.copy())
+        self._log.obs_index.append(b.offset + j)
+        return rows
+
+    def _endpoints(self, rows: IntArray) -> list[Endpoint]:
+        L = self._live
+        x = np.empty((rows.size, 6))
+        sig = np.empty(rows.size)
+        imm.combine(rows, L.xs, L.Ps, L.mu, x, sig)
+        return [Endpoint(number=int(L.number[q]), time_s=float(L.t[q]),
+                         lat_deg=float(L.rlat[q]), lon_deg=float(L.rlon[q]),
+                         alt_m=float(x[s, 2]), sigma_h_m=float(sig[s]),
+                         sources=self._sources_of(int(L.number[q])))
+                for s, q in enumerate(rows)]
+
+    def _sources_of(self, number: int) -> tuple[str, ...]:
+        """Sources of the reports a track took so far (for join records)."""
+        log = self._log
+        if not log.obs_number:
+            return ()
+        num = self._resolve(np.concatenate(log.obs_number))
+        idx = np.concatenate(log.obs_index)[num == self._resolve_one(number)]
+        out: set[str] = set()
+        for bt in self._batches:
+            local = idx[(idx >= bt.offset) & (idx < bt.offset + len(bt.obs))] - bt.offset
+            out.update(bt.obs.source[local].tolist())
+        return tuple(sorted(out - {""}))
+
+    def _join(self, new_rows: IntArray, now: float) -> BoolArray:
+        """Join new tracks onto silent balloon-like confirmed tracks (long-gap association)."""
+        assert self.joiner is not None
+        L = self._live
+        n = L.n
+        silent = np.flatnonzero(L.confirmed[:n] & (now - L.t[:n] >= self.joiner.min_gap_s))
+        drop = np.zeros(n, dtype=np.bool_)
+        if not silent.size:
+            return drop
+        old_rows = silent[self._live_probs(silent)[:, 0] >= 0.5]
+        if not old_rows.size:
+            return drop
+        joins = self.joiner.join(self._endpoints(old_rows), self._endpoints(new_rows))
+        row_of = {int(L.number[q]): int(q) for q in np.r_[old_rows, new_rows]}
+        for jn in joins:
+            ro, rn = row_of[jn.earlier], row_of[jn.later]
+            self._alias[jn.later] = jn.earlier
+            L.number[rn] = jn.earlier
+            L.mu[rn] = L.mu[ro]
+            L.hits[rn] += L.hits[ro]
+            L.n_obs[rn] += L.n_obs[ro]
+            L.lta[rn] |= L.lta[ro]
+            L.xpdr[rn] |= L.xpdr[ro]
+            L.confirmed[rn] = True
+            drop[ro] = True
+            self._joins.setdefault(jn.earlier, []).append(jn)
+            self.stats["joins"] += 1
+        return drop
+
+    def _classify(self, snap: FloatArray) -> FloatArray:
+        """Class probabilities (n, len(CLASSES)) of snapshot rows, by the classifier."""
+        n = snap.shape[0]
+        if n == 0:
+            return np.zeros((0, len(CLASSES)))
+        alt = snap[:, 4]
+        w, ok = self._wind(snap[:, 1], snap[:, 2], snap[:, 3], alt)
+        air = np.where(ok, np.hypot(snap[:, 5] - w[:, 0], snap[:, 6] - w[:, 1]), np.nan)
+        feats = TrackFeatures(p_drift=snap[:, 9], alt_m=alt,
+                              speed_mps=np.hypot(snap[:, 5], snap[:, 6]), vz_mps=snap[:, 7],
+                              airspeed_mps=air, n_obs=snap[:, 10],
+                              lighter_than_air=snap[:, 11] > 0.5, transponder=snap[:, 12] > 0.5,
+                              rcs_dbsm=snap[:, 13])
+        return np.asarray(self.classifier.classify(feats), dtype=np.float64)
+
+    def _live_probs(self, rows: IntArray) -> FloatArray:
+        """Current class probabilities of live track rows."""
+        L = self._live
+        snap = imm.snapshot(rows, np.full(rows.size, np.nan), L.number, L.xs, L.Ps, L.mu, L.t,
+                            L.rlat, L.rlon, L.n_obs, L.lta, L.xpdr, L.rcs, self.drift_mode)
+        return self._classify(snap)
+
+    def _resolve_one(self, k: int) -> int:
+        while k in self._alias:
+            k = self._alias[k]
+        return k
+
+    def _resolve(self, numbers: IntArray) -> IntArray:
+        if not self._alias:
+            return numbers
+        return np.array([self._resolve_one(int(k)) for k in numbers], dtype=np.int64)
+
+
+def tracks_table(tracks: list[Track]) -> TrackTable:
+    """One row per state of each track (``TABLE_COLUMNS``)."""
+    if not tracks:
+        cols: dict[str, object] = {c: np.empty(0) for c in (
+            "time", "lat", "lon", "alt_m", "vx_mps", "vy_mps", "vz_mps", "sigma_h_m",
+            "p_balloon", "n_obs")}
+        for c in ("track_id", "label", "sources"):
+            cols[c] = np.empty(0, dtype=object)
+        return TrackTable(cols)
+    lens = [len(tk) for tk in tracks]
+    rep = np.repeat
+    vel = np.concatenate([tk.velocity_mps for tk in tracks])
+    cols = {
+        "track_id": rep(np.array([tk.track_id for tk in tracks], dtype=object), lens),
+        "time": np.concatenate([tk.times_s for tk in tracks]),
+        "lat": np.concatenate([tk.lat_deg for tk in tracks]),
+        "lon": np.concatenate([tk.lon_deg for tk in tracks]),
+        "alt_m": np.concatenate([tk.alt_m for tk in tracks]),
+        "vx_mps": vel[:, 0], "vy_mps": vel[:, 1], "vz_mps": vel[:, 2],
+        "sigma_h_m": np.concatenate([tk.sigma_h_m for tk in tracks]),
+        "p_balloon": np.concatenate([tk.p_balloon for tk in tracks]),
+        "label": rep(np.array([tk.label for tk in tracks], dtype=object), lens),
+        "n_obs": rep(np.array([tk.n_obs for tk in tracks]), lens),
+        "sources": rep(np.array([";".join(tk.sources) for tk in tracks], dtype=object), lens),
+    }
+    return TrackTable(cols)
+
+
+__all__ = ["Tracker", "tracks_table"]
