@@ -45,7 +45,13 @@ class Endpoint:
 
 @dataclass(frozen=True)
 class DriftJoiner:
-    """Scores and chooses long-gap joins; see the module docstring. Densities per km^2."""
+    """Scores and chooses long-gap joins; see the module docstring.
+
+    ``new_density_per_km2`` is how often an unexplained new balloon appears per km^2 (the
+    alternative to "same object"): the default, 1e-8, is a handful over a continent.
+    ``min_llr`` (natural log) is the evidence a join needs; ``members`` and ``perturbation``
+    shape the forecast (default: Loon wind-error statistics and the track's position sigma).
+    """
 
     winds: WindField
     min_gap_s: float = 1800.0
@@ -55,7 +61,7 @@ class DriftJoiner:
     members: int = 200
     step_s: float = 600.0
     perturbation: Perturbation | None = None
-    new_density_per_km2: float = 1e-6
+    new_density_per_km2: float = 1e-8
     min_llr: float = math.log(100.0)
     seed: int = 0
 

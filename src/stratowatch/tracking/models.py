@@ -36,7 +36,7 @@ class ConstantVelocity:
     q_h_m2ps3: float = 1.0
     q_v_m2ps3: float = 0.5
     coast_s: float = 60.0
-    sojourn_s: float = 3600.0
+    sojourn_s: float = 86400.0
     name: str = "ncv"
 
     def __post_init__(self) -> None:
@@ -71,7 +71,7 @@ class WindDrift:
     q_h_m2ps3: float = 1e-4
     q_v_m2ps3: float = 1e-3
     coast_s: float = 3.0 * 86400.0
-    sojourn_s: float = 3600.0
+    sojourn_s: float = 86400.0
     sigma_air_mps: float = 80.0
     evidence_time_s: float = 60.0
     name: str = "drift"

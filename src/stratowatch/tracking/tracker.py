@@ -407,16 +407,17 @@ class Tracker:
             chosen = free[self._gnn.associate(pi[free], pj[free], cost[free], n, nm)]
         else:
             cost = -(log_ratio + math.log(self.p_detect) - math.log(1.0 - self.p_detect))
+            gnn = self.associator if isinstance(self.associator, GNNWith2DAssignment) else self._gnn
             n_conf = int(np.count_nonzero(conf_pair))
             if n_conf in (0, pi.shape[0]):  # one stage is enough
-                chosen = self.associator.associate(pi, pj, cost, n, nm)
+                chosen = gnn.associate(pi, pj, cost, n, nm)
             else:
                 first = np.flatnonzero(conf_pair)
-                c1 = first[self.associator.associate(pi[first], pj[first], cost[first], n, nm)]
+                c1 = first[gnn.associate(pi[first], pj[first], cost[first], n, nm)]
                 taken = np.zeros(nm, dtype=np.bool_)
                 taken[pj[c1]] = True
                 rest = np.flatnonzero(~conf_pair & ~taken[pj])
-                c2 = rest[self.associator.associate(pi[rest], pj[rest], cost[rest], n, nm)]
+                c2 = rest[gnn.associate(pi[rest], pj[rest], cost[rest], n, nm)]
                 chosen = np.concatenate([c1, c2])
         if chosen.size:
             ai = pi[chosen]
