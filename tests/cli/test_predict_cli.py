@@ -54,10 +54,18 @@ def test_predict_chooses_the_format_by_option_or_suffix(fmt: str, tmp_path: Path
 
 
 def test_members_1_is_the_deterministic_trajectory(tmp_path: Path) -> None:
-    a, b = tmp_path / "a.csv", tmp_path / "b.csv"
-    assert main(["predict", "--members", "1", "--out", str(a), "--quiet"]) == 0
-    assert main(["predict", "--members", "1", "--seed", "9", "--out", str(b), "--quiet"]) == 0
-    assert a.read_text() == b.read_text()
+    one, det, ens = tmp_path / "one.csv", tmp_path / "det.csv", tmp_path / "ens.csv"
+    assert main(["predict", "--members", "1", "--out", str(one), "--quiet"]) == 0
+    assert main(["predict", "--members", "3", "--deterministic", "--out", str(det),
+                 "--quiet"]) == 0
+    assert main(["predict", "--members", "3", "--out", str(ens), "--quiet"]) == 0
+
+    def member0(path: Path) -> list[list[str]]:
+        with path.open() as fh:
+            return [row[1:] for row in csv.reader(fh) if row[0] == "0"]
+
+    assert member0(one) == member0(det)  # the unperturbed trajectory
+    assert member0(ens) != member0(det)  # an ensemble member is perturbed
 
 
 def test_backtrack_writes_an_origin_map(tmp_path: Path) -> None:
@@ -74,7 +82,7 @@ def test_errors_name_the_problem(tmp_path: Path, capsys: pytest.CaptureFixture[s
     assert main(["predict", "--winds", "builtin:nope"]) == 2
     assert "unknown built-in field" in capsys.readouterr().err
     assert main(["predict", "--levels", "0.5,2"]) == 2
-    assert "between 0 and 1" in capsys.readouterr().err
+    assert "must be in (0, 1]" in capsys.readouterr().err
     assert main(["predict", "--out", str(tmp_path / "x.shp"), "--members", "2",
                  "--hours", "1"]) == 2
     assert "shp" in capsys.readouterr().err

@@ -62,7 +62,13 @@ def test_one_member_is_the_deterministic_trajectory() -> None:
     many = forecast(ZonalJet(), start=0.0, lat_deg=40.0, lon_deg=-30.0,
                     profile=FloatProfile(alt_m=18000.0), duration_s=6 * 3600, members=3,
                     perturbation=Perturbation.none())
-    np.testing.assert_allclose(many.lat_deg, np.repeat(ens.lat_deg, 3, axis=1))
+    for name in ("lat_deg", "lon_deg", "alt_m"):
+        np.testing.assert_array_equal(getattr(many, name),
+                                      np.repeat(getattr(ens, name), 3, axis=1))
+    assert ens.meta["perturbation"].is_none  # one member: no perturbation by default
+    spread = forecast(ZonalJet(), start=0.0, lat_deg=40.0, lon_deg=-30.0,
+                      profile=FloatProfile(alt_m=18000.0), duration_s=6 * 3600, members=3)
+    assert np.ptp(spread.lon_deg[-1]) > 0.01  # several members: perturbed by default
 
 
 def test_standard_profile_ascends_bursts_and_lands_with_density_scaled_descent() -> None:
@@ -154,6 +160,28 @@ def test_profiles_reject_impossible_values() -> None:
         ManeuveringProfile(20000.0, 10000.0)
     with pytest.raises(ConfigError):
         Perturbation(wind_sigma_mps=-1.0)
+
+
+def test_isobaric_members_perturbed_beyond_the_levels_are_flagged_not_fatal() -> None:
+    lat = np.arange(-10.0, 10.1, 5.0)
+    lon = np.arange(0.0, 360.0, 10.0)
+    shape = (2, 2, lat.size, lon.size)
+    dims = ("time", "isobaricInhPa", "latitude", "longitude")
+    ds = xr.Dataset({"u": (dims, np.full(shape, 5.0)), "v": (dims, np.zeros(shape)),
+                     "gh": (dims, np.broadcast_to(np.array([16000.0, 20000.0])[
+                         None, :, None, None], shape).copy())},
+                    coords={"time": np.array(["2026-01-01T00", "2026-01-02T00"],
+                                             dtype="datetime64[ns]"),
+                            "isobaricInhPa": [100.0, 50.0], "latitude": lat, "longitude": lon})
+    field = GriddedWindField.from_dataset(ds)
+    ens = forecast(field, start="2026-01-01T00:00Z", lat_deg=0.0, lon_deg=100.0,
+                   profile=FloatProfile(pressure_hpa=95.0), duration_s=3 * 3600, members=200,
+                   perturbation=Perturbation(sigma_alt_m=1500.0, wind_sigma_mps=0.0), seed=2)
+    flagged = ens.status[0] == MemberStatus.LEFT_LEVELS
+    assert 0 < flagged.sum() < 200
+    assert np.all(ens.lon_deg[:, flagged] == 100.0)  # frozen at the start
+    assert np.all(ens.lon_deg[-1, ~flagged] > 100.0)
+    assert np.all(np.isfinite(ens.alt_m)) and ens.alt_m.min() > 10000.0
 
 
 def test_cell_fraction_limits_the_step_on_gridded_winds() -> None:

@@ -133,3 +133,12 @@ def test_canonical_json_follows_rfc_8785() -> None:
         '{"a":[1e+21,0.1,0,"é"],"b":1}'.encode()
     with pytest.raises(SignatureError):
         canonical_json({"x": float("nan")})
+
+
+def test_an_object_with_empty_extensions_signs_and_verifies(keyring: Keyring) -> None:
+    note = {"type": "note", "spec_version": "2.1",
+            "id": "note--1d0b6f5e-8d4c-4a61-9a0c-2b2f0c8b1f11",
+            "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+            "created_by_ref": UK.identity_id, "content": "seen", "object_refs": [
+                "note--1d0b6f5e-8d4c-4a61-9a0c-2b2f0c8b1f12"], "extensions": {}}
+    assert verify(sign(note, UK_SIGNER), keyring) == UK_SIGNER.key_id

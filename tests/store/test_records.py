@@ -79,3 +79,20 @@ def test_tracks_and_forecasts_replace_whole_and_respect_tokens(store: Store) -> 
     assert [f.id for f in store.forecasts.list({"*"}, track_id="t1")] == ["f1"]
     assert store.forecasts.get("f2", {"partner:uk"}) is not None
     assert store.forecasts.get("f2", {"*"}) is None
+
+
+def test_observations_from_sensing_store_nan_as_not_reported(store: Store) -> None:
+    from stratowatch.sensing import Observations
+
+    batch = Observations.from_columns({"time": [1.7e9], "lat": [45.0], "lon": [179.5],
+                                       "alt_m": [18000.0], "kind": ["telemetry"]})
+    assert store.observations.add(batch.records(), {"*"})
+    store.observations.add([{"time": 1.7e9 + 1, "lat": 0.0, "lon": 200.0, "alt_m": 1.0}], {"*"})
+    first, second = store.observations.query({"*"})
+    assert first["vx_mps"] is None and first["rcs_dbsm"] is None
+    assert first["kind"] == "telemetry"
+    assert second["lon"] == pytest.approx(-160.0)  # longitudes are kept in [-180, 180)
+    with pytest.raises(ParseError, match=r"observations\[0\]\.alt_m"):
+        store.observations.add([{"time": 0, "lat": 0, "lon": 0, "alt_m": float("nan")}], {"*"})
+    with pytest.raises(ParseError, match=r"observations\[0\]\.lat"):
+        store.observations.add([{"time": 0, "lat": "north", "lon": 0, "alt_m": 0}], {"*"})

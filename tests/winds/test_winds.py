@@ -22,10 +22,13 @@ from stratowatch.winds import (
 T0 = np.datetime64("2026-03-01T00:00", "ns")
 
 
-def linear_dataset(global_grid: bool = False, members: int = 0) -> xr.Dataset:
-    """u, v linear in time, latitude and longitude; heights standard: interpolation is exact."""
+def linear_dataset(global_grid: bool = False, members: int = 0,
+                   west_deg: float = 0.0) -> xr.Dataset:
+    """u, v linear in time, latitude and longitude (regional grid; interpolation is exact), or
+    with a periodic longitude term on a global grid starting at ``west_deg``."""
     lat = np.arange(-10.0, 10.1, 2.0)
-    lon = np.arange(0.0, 360.0, 5.0) if global_grid else np.arange(100.0, 121.0, 4.0)
+    lon = np.arange(west_deg, west_deg + 360.0, 5.0) if global_grid else np.arange(
+        100.0, 121.0, 4.0)
     levels = np.array([200.0, 100.0, 50.0])
     times = T0 + np.arange(3) * np.timedelta64(6, "h")
     hours = np.arange(3) * 6.0
@@ -35,7 +38,8 @@ def linear_dataset(global_grid: bool = False, members: int = 0) -> xr.Dataset:
     lat4 = lat[None, None, :, None]
     lon4 = lon[None, None, None, :]
     k4 = np.arange(3)[None, :, None, None]
-    u = 1.0 + 0.5 * t4 + 0.3 * lat4 + (0.0 if global_grid else 0.1) * lon4 + 2.0 * k4
+    lon_term = 5.0 * np.sin(np.radians(lon4)) if global_grid else 0.1 * lon4
+    u = 1.0 + 0.5 * t4 + 0.3 * lat4 + lon_term + 2.0 * k4
     v = -2.0 + 0.25 * t4 - 0.2 * lat4 + 1.0 * k4 + np.zeros(shape)
     h = np.broadcast_to(gh[None, :, None, None], shape).copy()
     dims = ("time", "isobaricInhPa", "latitude", "longitude")
@@ -71,13 +75,18 @@ def test_isobaric_sampling_interpolates_in_log_pressure_and_reports_altitude() -
     assert alt == pytest.approx(0.5 * (geometric(11800.0) + geometric(16200.0)), abs=0.01)
 
 
-def test_global_grid_is_periodic_in_longitude() -> None:
-    field = GriddedWindField.from_dataset(linear_dataset(global_grid=True))
+@pytest.mark.parametrize("west_deg", [0.0, -180.0])
+def test_global_grid_is_periodic_in_longitude(west_deg: float) -> None:
+    field = GriddedWindField.from_dataset(linear_dataset(global_grid=True, west_deg=west_deg))
     a = field.sample(T0, 1.0, 359.9, 15000.0)
     b = field.sample(T0, 1.0, -0.1, 15000.0)
-    c = field.sample(T0, 1.0, 357.5, 15000.0)
     np.testing.assert_allclose(a, b, atol=1e-9)
-    np.testing.assert_allclose(a, c, atol=1e-4)
+    # across the seam between the last and first columns: linear between 355 and 360 (= 0)
+    u_355 = field.sample(T0, 1.0, 355.0, 15000.0)[0]
+    u_0 = field.sample(T0, 1.0, 0.0, 15000.0)[0]
+    u_358 = field.sample(T0, 1.0, -2.0, 15000.0)[0]
+    assert u_358 == pytest.approx(0.4 * u_355 + 0.6 * u_0, abs=1e-5)
+    assert u_0 - u_355 == pytest.approx(5.0 * np.sin(np.radians(5.0)), abs=1e-4)
     assert field.coverage.lon_range_deg is None
 
 
@@ -103,7 +112,7 @@ def test_below_the_lowest_level_the_lowest_wind_holds_and_says_so() -> None:
     low = field.sample(T0, 0.0, 110.0, 100.0)
     bottom = field.sample(T0, 0.0, 110.0, geometric(11800.0))
     np.testing.assert_allclose(low, bottom)
-    assert "below the lowest level its wind holds" in field.coverage.describe()
+    assert "below the lowest level's height its wind holds" in field.coverage.describe()
 
 
 def test_era5_style_names_geopotential_and_pascal_levels(tmp_path: Path) -> None:
@@ -151,16 +160,23 @@ def test_single_time_needs_steady() -> None:
     np.testing.assert_allclose(a, field.sample(T0, 0.0, 110.0, 15000.0))
 
 
-def test_region_and_time_window_load_only_what_is_needed() -> None:
-    full = GriddedWindField.from_dataset(linear_dataset(global_grid=True))
+@pytest.mark.parametrize("west_deg", [0.0, -180.0])
+@pytest.mark.parametrize(("lon_min", "lon_max"), [(170.0, -170.0), (-40.0, -30.0),
+                                                  (-5.0, 5.0), (100.0, 120.0)])
+def test_region_and_time_window_load_only_what_is_needed(west_deg: float, lon_min: float,
+                                                         lon_max: float) -> None:
+    full = GriddedWindField.from_dataset(linear_dataset(global_grid=True, west_deg=west_deg))
     cut = GriddedWindField.from_dataset(
-        linear_dataset(global_grid=True), region=(-4.0, 4.0, 170.0, -170.0),
+        linear_dataset(global_grid=True, west_deg=west_deg), region=(-4.0, 4.0, lon_min, lon_max),
         time_window=("2026-03-01T06:00Z", "2026-03-01T08:00Z"))
-    assert cut.kernel.data.nbytes < full.kernel.data.nbytes / 10
-    args = (T0 + np.timedelta64(7, "h"), 1.0, 179.0, 15000.0)
-    np.testing.assert_allclose(cut.sample(*args), full.sample(*args), atol=1e-9)
+    assert cut.kernel.data.nbytes < full.kernel.data.nbytes / 5
+    when = T0 + np.timedelta64(7, "h")
+    width = (lon_max - lon_min) % 360.0
+    for lon in lon_min + width * np.linspace(0.0, 1.0, 7):
+        args = (when, 1.0, lon, 15000.0)
+        np.testing.assert_allclose(cut.sample(*args), full.sample(*args), atol=1e-9)
     with pytest.raises(CoverageError):
-        cut.sample(T0 + np.timedelta64(7, "h"), 1.0, 150.0, 15000.0)
+        cut.sample(when, 1.0, lon_min + width / 2 + 180.0, 15000.0)
 
 
 def test_missing_variable_is_a_parse_error_naming_the_file() -> None:

@@ -136,7 +136,7 @@ def load_winds(spec: str, steady: bool = False) -> WindField:
         raise ConfigError(f"--winds {spec}: unknown built-in field; use {BUILTIN_HELP}")
     if not Path(spec).exists():
         raise ConfigError(f"--winds {spec}: no such file")
-    return open_winds(spec, steady=steady) if not spec.endswith(".txt") else open_winds(spec)
+    return open_winds(spec, steady=steady)
 
 
 def _profile(args: argparse.Namespace) -> Profile:
@@ -167,8 +167,8 @@ def _levels(text: str) -> tuple[float, ...]:
         levels = tuple(float(v) for v in text.split(","))
     except ValueError as exc:
         raise ConfigError(f"--levels {text!r}: comma-separated numbers expected") from exc
-    if not levels or any(not 0.0 < v < 1.0 for v in levels):
-        raise ConfigError(f"--levels {text!r}: each level must be between 0 and 1")
+    if not levels or any(not 0.0 < v <= 1.0 for v in levels):
+        raise ConfigError(f"--levels {text!r}: each level must be in (0, 1]")
     return levels
 
 

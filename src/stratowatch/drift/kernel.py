@@ -267,7 +267,8 @@ def integrate(kind: int, params: npt.NDArray[np.float64], times_s: npt.NDArray[n
                     i, eu, ev, kh)
             if st != W.OK:
                 status[i] = st
-                a_now = a1 if zmode == W.PRESSURE else c
+                if zmode == W.ALT:  # isobaric: keep the altitude of the last good position
+                    a_now = c
                 break
             lat = new_lat
             lon = new_lon

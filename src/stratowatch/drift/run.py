@@ -97,10 +97,15 @@ def forecast(winds: WindField, *, start: TimeLike, lat_deg: float, lon_deg: floa
     status = np.zeros(members, dtype=np.int8)
     alt = zc.copy()
     if mode == DK.FLOAT_PRESSURE:
-        _u, _v, alt = winds.sample_pressure(t0, np.full(members, lat_deg),
-                                            np.full(members, lon_deg), zc,
-                                            member=np.arange(members))
-        alt = np.asarray(alt, dtype=np.float64).copy()
+        # each member's altitude on its own pressure surface; a perturbed pressure outside the
+        # data's levels flags that member instead of failing the run
+        _u, _v, alt, first = W.sample_many(kf.kind, kf.params, kf.times_s, kf.levels_hpa,
+                                           kf.data, np.full(members, t0), pos[:, 0].copy(),
+                                           pos[:, 1].copy(), zc.copy(), W.PRESSURE,
+                                           np.arange(members, dtype=np.int64))
+        bad = first != W.OK
+        status[bad] = first[bad]
+        alt[bad] = [altitude_m_at(p * 100.0) for p in zc[bad]]
 
     # output schedule
     n_out = max(1, math.ceil(duration_s / output_every_s - 1e-9))

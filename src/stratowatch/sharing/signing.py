@@ -115,7 +115,9 @@ def unsigned(obj: Mapping[str, Any]) -> dict[str, Any]:
     """A copy of `obj` without its signature extension: the content that is signed."""
     out = dict(obj)
     exts = obj.get("extensions")
-    if isinstance(exts, Mapping) and SIGNATURE_EXTENSION_ID in exts:
+    if isinstance(exts, Mapping):
+        # an empty "extensions" is dropped whether or not a signature was there, so that the
+        # signer and the verifier canonicalise the same content
         rest = {k: v for k, v in exts.items() if k != SIGNATURE_EXTENSION_ID}
         if rest:
             out["extensions"] = rest

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import exists, insert, literal, select
 from sqlalchemy.engine import Engine
 
-from stratowatch.errors import ParseError
+from stratowatch.errors import ParseError, StratowatchError
 from stratowatch.store.engine import read_transaction, write_transaction
 from stratowatch.store.schema import observation_tokens, observations
 from stratowatch.store.stamps import now_us
@@ -81,23 +81,31 @@ def _us(epoch_s: float) -> int:
 
 
 def _row(index: int, row: Mapping[str, Any], added_us: int) -> dict[str, Any]:
+    """One validated row. NaN in an optional number means "not reported" (as in
+    ``stratowatch.sensing``) and is stored as NULL; the position needs finite numbers."""
     where = f"observations[{index}]"
     for name in REQUIRED:
         if row.get(name) is None:
             raise ParseError("missing; batch rejected", field=f"{where}.{name}")
     try:
         value: dict[str, Any] = {"time_us": _us(to_epoch_s(row["time"])), "added_us": added_us}
-        for name in ("lat", "lon", "alt_m", *FLOATS):
-            raw = row.get(name)
-            value[name] = None if raw is None else float(raw)
-            if value[name] is not None and not math.isfinite(value[name]):
-                raise ValueError(f"not finite: {raw!r}")
-            if name in ("lat", "lon", "alt_m") and value[name] is None:
-                raise ValueError("missing")
-    except (ValueError, TypeError) as exc:
-        raise ParseError(f"{exc}; batch rejected", field=where) from exc
+    except (ValueError, TypeError, StratowatchError) as exc:
+        raise ParseError(f"{exc}; batch rejected", field=f"{where}.time") from exc
+    for name in ("lat", "lon", "alt_m", *FLOATS):
+        raw = row.get(name)
+        try:
+            number = None if raw is None else float(raw)
+        except (ValueError, TypeError) as exc:
+            raise ParseError(f"not a number: {raw!r}; batch rejected",
+                             field=f"{where}.{name}") from exc
+        if number is not None and not math.isfinite(number):
+            if name in REQUIRED:
+                raise ParseError(f"not finite: {raw!r}; batch rejected", field=f"{where}.{name}")
+            number = None
+        value[name] = number
     if not -90 <= value["lat"] <= 90 or not -180 <= value["lon"] <= 360:
         raise ParseError(f"position out of range: {value['lat']}, {value['lon']}", field=where)
+    value["lon"] = (value["lon"] + 180.0) % 360.0 - 180.0
     for name in TEXTS:
         raw = row.get(name)
         value[name] = None if raw is None or raw == "" else str(raw)

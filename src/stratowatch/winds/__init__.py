@@ -15,7 +15,7 @@ def open_winds(path: str | Path, **kwargs: Any) -> WindField:
     """Open a wind source by its file: GRIB2, NetCDF, Zarr or a Wyoming sounding (.txt)."""
     p = Path(path)
     if p.suffix.lower() in (".txt", ".text", ".wyo"):
-        return read_wyoming(p)
+        return read_wyoming(p)  # a sounding is steady by nature: ``steady`` does not apply
     return open_gridded(p, **kwargs)
 
 

@@ -54,7 +54,7 @@ class Coverage:
             if self.alt_range_m is not None:
                 a0, a1 = self.alt_range_m
                 levels += (f" (about {a0:,.0f} to {a1:,.0f} m;"
-                           " below the lowest level its wind holds)")
+                           " below the lowest level's height its wind holds)")
             parts.append(levels)
         if self.members > 1:
             parts.append(f"{self.members} ensemble members")

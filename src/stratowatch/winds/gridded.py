@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 import xarray as xr
 
 from stratowatch.errors import ConfigError, CoverageError, ParseError
@@ -49,6 +48,7 @@ class GriddedWindField(WindField):
         self._kernel = kernel
         self._coverage = coverage
         self.source = source
+        self.attrs: dict[str, str] = {}  # what the source says of itself (station, model ...)
 
     @property
     def kernel(self) -> K.KernelField:
@@ -192,7 +192,9 @@ def _cut_region(ds: xr.Dataset, lat: str, lon: str,
     width = (lon_max - lon_min) % 360.0 + 2 * dlon
     if width >= 360.0:
         return ds
-    start = int(np.searchsorted(lon_v % 360.0, west, side="right")) - 1
+    # the grid column at or just west of the window's western edge, on the circle (the grid
+    # may run 0..360 or -180..180)
+    start = int(np.argmin((west - lon_v % 360.0) % 360.0))
     rolled = ds.roll({lon: -start}, roll_coords=True)
     n = int(np.ceil(width / dlon)) + 2
     cut = rolled.isel({lon: slice(0, min(n, lon_v.size))})
@@ -239,5 +241,3 @@ def check_inside(field: WindField, t_s: float, lat: float, lon: float) -> None:
     if msg:
         raise CoverageError(f"{msg}, which {cov.describe()}")
 
-
-FloatArray = npt.NDArray[np.float64]

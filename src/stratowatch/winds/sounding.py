@@ -117,7 +117,7 @@ def parse_wyoming(text: str, source: str = "<sounding>") -> GriddedWindField:
         note=f"one radiosonde column (station {station}{where}{when}) applied everywhere",
     )
     field = GriddedWindField(kernel, coverage, source)
-    field.station_info = info  # type: ignore[attr-defined]
+    field.attrs.update(info)
     return field
 
 
