@@ -1,0 +1,70 @@
+"""Group-wise reductions over rows sorted by group (numpy only, no Python loop per group)."""
+
+from __future__ import annotations
+
+import numpy as np
+import numpy.typing as npt
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+
+
+def group_median(values: FloatArray, group: IntArray, n_groups: int) -> FloatArray:
+    """Median of the finite values of each group (NaN for a group with none)."""
+    ok = np.isfinite(values)
+    v, g = values[ok], group[ok]
+    order = np.lexsort((v, g))
+    v, g = v[order], g[order]
+    counts = np.bincount(g, minlength=n_groups)
+    starts = np.cumsum(counts) - counts
+    out = np.full(n_groups, np.nan)
+    has = counts > 0
+    lo = starts[has] + (counts[has] - 1) // 2
+    hi = starts[has] + counts[has] // 2
+    out[has] = 0.5 * (v[lo] + v[hi])
+    return out
+
+
+def group_any(flags: npt.NDArray[np.bool_], group: IntArray, n_groups: int
+              ) -> npt.NDArray[np.bool_]:
+    """True for groups where any row's flag is set."""
+    return np.bincount(group, weights=flags.astype(np.float64), minlength=n_groups) > 0
+
+
+def group_count(mask: npt.NDArray[np.bool_], group: IntArray, n_groups: int) -> IntArray:
+    """Rows per group where ``mask`` holds."""
+    return np.bincount(group[mask], minlength=n_groups).astype(np.int64)
+
+
+def windowed_slope(key: FloatArray, t_s: FloatArray, x: FloatArray, window_s: float | FloatArray
+                   ) -> tuple[FloatArray, FloatArray, IntArray, IntArray]:
+    """Least-squares slope dx/dt over the rows within ``window_s`` (per row) after each row.
+
+    ``key`` is the time made unique across groups (group * large + time), sorted, so windows
+    never span two groups. Rows where ``x`` is NaN are left out of the fits. Returns per row:
+    slope, the sum of squared time deviations (for the slope's variance: sigma^2 / that),
+    the number of rows used and the end index of the window.
+    """
+    ok = np.isfinite(x)
+    w = ok.astype(np.float64)
+    xv = np.where(ok, x, 0.0)
+    # time relative to each row's window start keeps the sums well conditioned
+    def csum(a: FloatArray) -> FloatArray:
+        return np.concatenate([[0.0], np.cumsum(a)])
+
+    end = np.searchsorted(key, key + window_s, side="right")
+    idx = np.arange(key.shape[0])
+    t_ref = t_s  # per window: t - t_ref(start)
+    c_w, c_t, c_tt = csum(w), csum(w * t_s), csum(w * t_s * t_s)
+    c_x, c_tx = csum(xv), csum(w * t_s * xv)
+    n = c_w[end] - c_w[idx]
+    s_t = c_t[end] - c_t[idx] - n * t_ref
+    s_tt = (c_tt[end] - c_tt[idx] - 2 * t_ref * (c_t[end] - c_t[idx]) + n * t_ref**2)
+    s_x = c_x[end] - c_x[idx]
+    s_tx = c_tx[end] - c_tx[idx] - t_ref * s_x
+    with np.errstate(invalid="ignore", divide="ignore"):
+        stt_c = s_tt - s_t * s_t / n
+        slope = (s_tx - s_t * s_x / n) / stt_c
+    good = (n >= 3) & (stt_c > 1e-6)
+    return (np.where(good, slope, np.nan), np.where(good, stt_c, np.nan),
+            n.astype(np.int64), end)
