@@ -65,14 +65,42 @@ def clusters(pi: IntArray, pj: IntArray, n_tracks: int, n_reports: int
 
 
 @njit(cache=True)
-def _least_per_cluster(lab: IntArray, cost: FloatArray, n_labels: int) -> IntArray:
-    """Index of the least-cost pair of every cluster label."""
-    best = np.full(n_labels, -1, dtype=np.int64)
-    for p in range(lab.shape[0]):
-        b = best[lab[p]]
-        if b < 0 or cost[p] < cost[b]:
-            best[lab[p]] = p
-    return best
+def _gnn_core(pi: IntArray, pj: IntArray, cost: FloatArray, n_tracks: int, n_reports: int
+              ) -> tuple[IntArray, IntArray, IntArray]:
+    """Pairs worth assigning (negative cost) split into clusters: the least-cost pair of every
+    cluster with one track or one report (chosen), and the pairs and labels of the others."""
+    ok = np.flatnonzero(cost < 0.0)
+    if ok.size == 0:
+        e = np.empty(0, dtype=np.int64)
+        return e, e, e
+    lab, n_t, n_m = clusters(pi[ok], pj[ok], n_tracks, n_reports)
+    n_lab = n_t.shape[0]
+    best = np.full(n_lab, -1, dtype=np.int64)
+    n_hard = 0
+    for q in range(ok.size):
+        c = lab[q]
+        if n_t[c] == 1 or n_m[c] == 1:
+            b = best[c]
+            if b < 0 or cost[ok[q]] < cost[ok[b]]:
+                best[c] = q
+        else:
+            n_hard += 1
+    chosen = np.empty(n_lab, dtype=np.int64)
+    k = 0
+    for c in range(n_lab):
+        if best[c] >= 0:
+            chosen[k] = ok[best[c]]
+            k += 1
+    hard = np.empty(n_hard, dtype=np.int64)
+    hard_lab = np.empty(n_hard, dtype=np.int64)
+    h = 0
+    for q in range(ok.size):
+        c = lab[q]
+        if not (n_t[c] == 1 or n_m[c] == 1):
+            hard[h] = ok[q]
+            hard_lab[h] = c
+            h += 1
+    return chosen[:k], hard, hard_lab
 
 
 @dataclass(frozen=True)
@@ -86,33 +114,25 @@ class GNNWith2DAssignment:
     def associate(self, pi: IntArray, pj: IntArray, cost: FloatArray, n_tracks: int,
                   n_reports: int) -> IntArray:
         """Indices of the assigned pairs."""
-        ok = np.flatnonzero(cost < 0.0)
-        if ok.size == 0:
-            return ok.astype(np.int64)
-        pi, pj, cost = pi[ok], pj[ok], cost[ok]
-        lab, n_t, n_m = clusters(pi, pj, n_tracks, n_reports)
-        best = _least_per_cluster(lab, cost, n_t.shape[0])
-        simple = (n_t == 1) | (n_m == 1)
-        chosen = [best[simple]]
-        hard = np.flatnonzero(~simple)
-        if hard.size:
-            order = np.argsort(lab, kind="stable")
-            lab_s = lab[order]
-            starts = np.searchsorted(lab_s, hard, side="left")
-            ends = np.searchsorted(lab_s, hard, side="right")
-            for s, e in zip(starts, ends, strict=True):
-                idx = order[s:e]
-                ti, ti_inv = np.unique(pi[idx], return_inverse=True)
-                mj, mj_inv = np.unique(pj[idx], return_inverse=True)
-                mat = np.zeros((ti.size, mj.size))
-                mat[ti_inv, mj_inv] = cost[idx]
-                rows, cols = linear_sum_assignment(mat)
-                keep = mat[rows, cols] < 0.0
-                lookup = np.full((ti.size, mj.size), -1, dtype=np.int64)
-                lookup[ti_inv, mj_inv] = idx
-                chosen.append(lookup[rows[keep], cols[keep]])
-        out = np.concatenate(chosen)
-        return np.asarray(ok[out[out >= 0]], dtype=np.int64)
+        chosen, hard, hard_lab = _gnn_core(pi, pj, cost, n_tracks, n_reports)
+        if hard.size == 0:
+            return chosen
+        out = [chosen]
+        order = np.argsort(hard_lab, kind="stable")
+        hard, hard_lab = hard[order], hard_lab[order]
+        cuts = np.flatnonzero(np.diff(hard_lab)) + 1
+        for idx in np.split(hard, cuts):
+            ti, ti_inv = np.unique(pi[idx], return_inverse=True)
+            mj, mj_inv = np.unique(pj[idx], return_inverse=True)
+            mat = np.zeros((ti.size, mj.size))
+            mat[ti_inv, mj_inv] = cost[idx]
+            rows, cols = linear_sum_assignment(mat)
+            keep = mat[rows, cols] < 0.0
+            lookup = np.full((ti.size, mj.size), -1, dtype=np.int64)
+            lookup[ti_inv, mj_inv] = idx
+            found = lookup[rows[keep], cols[keep]]
+            out.append(found[found >= 0])
+        return np.concatenate(out)
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from stratowatch.errors import ConfigError
 from stratowatch.tracking.models import DRIFT
@@ -21,6 +22,41 @@ from stratowatch.tracking.models import DRIFT
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
+
+
+@njit(cache=True)
+def initial_states(src: IntArray, dst: IntArray, z: FloatArray, r: FloatArray, mask: BoolArray,
+                   wind: FloatArray, models: FloatArray, prm: FloatArray, prior: FloatArray,
+                   xs: FloatArray, Ps: FloatArray, mu: FloatArray) -> None:
+    """Fill rows ``dst`` of xs, Ps, mu from reports ``src`` (see ``MofNInitiator``); ``prm``:
+    sigma_speed, sigma_vz, prior_alt, sigma_prior_alt, sigma_reported_velocity; ``wind`` is
+    per entry of ``src``."""
+    K = models.shape[0]
+    for q in range(src.shape[0]):
+        j = src[q]
+        i = dst[q]
+        alt = z[j, 2] if mask[j, 2] else prm[2]
+        var_alt = r[j, 2] if mask[j, 2] else prm[3] * prm[3]
+        for k in range(K):
+            xs[i, k, :] = 0.0
+            Ps[i, k, :, :] = 0.0
+            xs[i, k, 2] = alt
+            Ps[i, k, 0, 0] = r[j, 0]
+            Ps[i, k, 1, 1] = r[j, 1]
+            Ps[i, k, 2, 2] = var_alt
+            drift = int(models[k, 0]) == DRIFT
+            for a in range(3):
+                if mask[j, 3 + a]:
+                    xs[i, k, 3 + a] = z[j, 3 + a]
+                    Ps[i, k, 3 + a, 3 + a] = max(r[j, 3 + a], prm[4] * prm[4])
+                elif drift:
+                    xs[i, k, 3 + a] = wind[q, a] if a < 2 else 0.0
+                    s = models[k, 3] if a < 2 else models[k, 5]
+                    Ps[i, k, 3 + a, 3 + a] = s * s
+                else:
+                    s = prm[0] if a < 2 else prm[1]
+                    Ps[i, k, 3 + a, 3 + a] = s * s
+            mu[i, k] = prior[k]
 
 
 @dataclass(frozen=True)
@@ -40,6 +76,19 @@ class MofNInitiator:
         if not 1 <= self.m <= self.n:
             raise ConfigError(f"M-of-N needs 1 <= M <= N, got M={self.m}, N={self.n}")
 
+    def prior_row(self, K: int) -> FloatArray:
+        """Initial mode probabilities (K,)."""
+        prior = (np.full(K, 1.0 / K) if self.mode_prior is None
+                 else np.asarray(self.mode_prior, dtype=np.float64))
+        if prior.shape != (K,):
+            raise ConfigError(f"mode_prior has {prior.size} values for {K} models")
+        return prior / prior.sum()
+
+    def params(self) -> FloatArray:
+        """The numbers ``initial_states`` reads."""
+        return np.array([self.sigma_speed_mps, self.sigma_vz_mps, self.prior_alt_m,
+                         self.sigma_prior_alt_m, self.sigma_reported_velocity_mps])
+
     def initial(self, z: FloatArray, r: FloatArray, mask: BoolArray, wind: FloatArray,
                 models: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray]:
         """Per-mode states (n, K, 6), covariances (n, K, 6, 6) and mode probabilities (n, K) of
@@ -47,34 +96,12 @@ class MofNInitiator:
         variances ``r``, observed rows ``mask`` and the wind (n, 2) at each report."""
         n = z.shape[0]
         K = models.shape[0]
-        xs = np.zeros((n, K, 6))
-        Ps = np.zeros((n, K, 6, 6))
-        alt = np.where(mask[:, 2], z[:, 2], self.prior_alt_m)
-        var_alt = np.where(mask[:, 2], r[:, 2], self.sigma_prior_alt_m ** 2)
-        vel_rep = mask[:, 3:6]
-        sv2 = self.sigma_reported_velocity_mps ** 2
-        for k in range(K):
-            drift = int(models[k, 0]) == DRIFT
-            xs[:, k, 2] = alt
-            Ps[:, k, 0, 0] = r[:, 0]
-            Ps[:, k, 1, 1] = r[:, 1]
-            Ps[:, k, 2, 2] = var_alt
-            if drift:
-                prior_v = np.column_stack([wind[:, 0], wind[:, 1], np.zeros(n)])
-                prior_var = np.array([models[k, 3] ** 2, models[k, 3] ** 2, models[k, 5] ** 2])
-            else:
-                prior_v = np.zeros((n, 3))
-                prior_var = np.array([self.sigma_speed_mps ** 2, self.sigma_speed_mps ** 2,
-                                      self.sigma_vz_mps ** 2])
-            for a in range(3):
-                xs[:, k, 3 + a] = np.where(vel_rep[:, a], z[:, 3 + a], prior_v[:, a])
-                Ps[:, k, 3 + a, 3 + a] = np.where(vel_rep[:, a], np.maximum(r[:, 3 + a], sv2),
-                                                  prior_var[a])
-        prior = (np.full(K, 1.0 / K) if self.mode_prior is None
-                 else np.asarray(self.mode_prior, dtype=np.float64))
-        if prior.shape != (K,):
-            raise ConfigError(f"mode_prior has {prior.size} values for {K} models")
-        mu = np.repeat((prior / prior.sum())[None, :], n, axis=0)
+        xs = np.empty((n, K, 6))
+        Ps = np.empty((n, K, 6, 6))
+        mu = np.empty((n, K))
+        rows = np.arange(n, dtype=np.int64)
+        initial_states(rows, rows, z, r, mask, wind, models, self.params(),
+                       self.prior_row(K), xs, Ps, mu)
         return xs, Ps, mu
 
     def confirmed(self, hits: IntArray, chances: IntArray) -> BoolArray:

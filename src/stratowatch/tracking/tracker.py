@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
+from numba import njit
 
 from stratowatch.errors import ConfigError
 from stratowatch.geo.sphere import EARTH_RADIUS_M
@@ -29,7 +30,7 @@ from stratowatch.tracking.association import JPDA, GNNWith2DAssignment
 from stratowatch.tracking.classifier import ModeClassifier, TrackClassifier, TrackFeatures
 from stratowatch.tracking.deletion import ModelDeleter
 from stratowatch.tracking.gating import KDTreeGater, chi2_gate
-from stratowatch.tracking.initiation import MofNInitiator
+from stratowatch.tracking.initiation import MofNInitiator, initial_states
 from stratowatch.tracking.longgap import DriftJoiner, Endpoint
 from stratowatch.tracking.models import ConstantVelocity, MotionModel, WindDrift, model_table
 from stratowatch.tracking.types import CLASSES, Join, Track, TrackTable, track_stix_id
@@ -41,6 +42,28 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 LOG_ALT_RANGE = math.log(30000.0)  # m: spread of clutter altitudes
 LOG_VEL_RANGE = math.log(300.0)  # m/s: spread of clutter velocities, per axis
+
+
+@njit(cache=True)
+def _count_chances(n: int, confirmed: BoolArray, rlat: FloatArray, rlon: FloatArray,
+                   hit: BoolArray, mlat: FloatArray, mlon: FloatArray, pad_deg: float,
+                   chances: IntArray, hits: IntArray) -> None:
+    """M-of-N bookkeeping: a tentative track inside the frame's reports' box (padded) or hit
+    had a chance; a hit track a hit."""
+    la0, la1 = mlat.min() - pad_deg, mlat.max() + pad_deg
+    lo0, lo1 = mlon.min(), mlon.max()
+    use_lon = lo1 - lo0 < 180.0
+    lon_pad = pad_deg / max(math.cos(math.radians(max(abs(la0), abs(la1)))), 1e-3)
+    for i in range(n):
+        if hit[i]:
+            hits[i] += 1
+        if confirmed[i]:
+            continue
+        inside = la0 <= rlat[i] <= la1
+        if use_lon:
+            inside = inside and lo0 - lon_pad <= rlon[i] <= lo1 + lon_pad
+        if inside or hit[i]:
+            chances[i] += 1
 
 
 class _Live:
@@ -88,13 +111,11 @@ class _Live:
              "lta", "xpdr", "rcs", "n_obs")
 
     def add(self, count: int) -> IntArray:
-        """Rows for ``count`` new tracks (zeroed)."""
+        """Rows for ``count`` new tracks (not cleared)."""
         if self.n + count > self.cap:
             self._alloc(max(2 * self.cap, self.n + count))
         rows = np.arange(self.n, self.n + count, dtype=np.int64)
-        for name in self.NAMES:
-            getattr(self, name)[rows] = 0
-        self.n += count
+        self.n += count  # the caller sets every field of the new rows
         return rows
 
     def keep(self, mask: BoolArray) -> None:
@@ -171,6 +192,8 @@ class Tracker:
         self._gnn = GNNWith2DAssignment()
         self.gater = gater or KDTreeGater()
         self.initiator = initiator or MofNInitiator()
+        self._init_params = self.initiator.params()
+        self._mode_prior = self.initiator.prior_row(len(self.models))
         self.deleter = deleter or ModelDeleter()
         self.joiner = joiner if joiner is not None else (
             DriftJoiner(winds, min_gap_s=long_gap_s) if winds is not None and drift else None)
@@ -430,19 +453,8 @@ class Tracker:
             claimed[pj[chosen]] = True
 
         # M-of-N bookkeeping for tentative tracks that this frame could have seen
-        tent_rows = np.flatnonzero(~L.confirmed[:n])
-        if tent_rows.size:
-            pad = np.degrees(self.coverage_pad_m / EARTH_RADIUS_M)
-            inside = ((L.rlat[tent_rows] >= mlat.min() - pad)
-                      & (L.rlat[tent_rows] <= mlat.max() + pad))
-            lon_pad = pad / max(math.cos(math.radians(float(np.abs(mlat).max()))), 1e-3)
-            span = float(mlon.max() - mlon.min())
-            if span < 180.0:
-                inside &= ((L.rlon[tent_rows] >= mlon.min() - lon_pad)
-                           & (L.rlon[tent_rows] <= mlon.max() + lon_pad))
-            seen = tent_rows[inside | hit[tent_rows]]
-            L.chances[seen] += 1
-        L.hits[:n] += hit
+        _count_chances(n, L.confirmed, L.rlat, L.rlon, hit, mlat, mlon,
+                       math.degrees(self.coverage_pad_m / EARTH_RADIUS_M), L.chances, L.hits)
         self._attribute(b, a, hit, obs_of)
 
         # initiation from unclaimed reports, then long-gap joins of the new tracks
@@ -498,18 +510,14 @@ class Tracker:
         if not free.size:
             return np.empty(0, dtype=np.int64)
         j = a + free
-        z = b.z[j].copy()
-        z[:, 0] = z[:, 1] = 0.0
         alt = np.where(b.mask[j, 2], b.z[j, 2], self.initiator.prior_alt_m)
         wind, _ok = self._wind(b.t[j], b.lat[j], b.lon[j], alt)
-        xs, Ps, mu = self.initiator.initial(z, b.r[j], b.mask[j], wind, self.model_rows)
         rows = L.add(free.size)
+        initial_states(j, rows, b.z, b.r, b.mask, wind, self.model_rows, self._init_params,
+                       self._mode_prior, L.xs, L.Ps, L.mu)
         numbers = np.arange(self._next_number, self._next_number + free.size, dtype=np.int64)
         self._next_number += free.size
         L.number[rows] = numbers
-        L.xs[rows] = xs
-        L.Ps[rows] = Ps
-        L.mu[rows] = mu
         L.t[rows] = b.t[j]
         L.rlat[rows] = b.lat[j]
         L.rlon[rows] = b.lon[j]
