@@ -161,3 +161,29 @@ def test_deletion_depends_on_the_model_aircraft_seconds_balloon_days(jet, rng, s
     assert alive() == {"balloon"}  # balloon: still coasting two days later
     tracker.add(_heartbeat(end + 3.1 * 86400.0, 130.0))
     assert alive() == set()
+
+
+def test_balloon_hidden_in_the_scenario_simulator_is_tracked_with_p_balloon_09(jet):
+    # simulated with stratowatch.sensing.simulate: one floating balloon among 40 aircraft
+    # (real trajectories from traffic's samples where available), 20 birds and 20 weather
+    # clutter cells, seen for an hour by a radar without a velocity gate (gates opened),
+    # an ADS-B receiver, telemetry and a visual observer
+    simulate_mod = pytest.importorskip("stratowatch.sensing.simulate")
+    sim = simulate_mod.simulate(simulate_mod.Scenario(
+        floating=1, ascending=0, aircraft=40, birds=20, clutter=20, duration_s=3600.0, seed=5),
+        jet)
+    obs = sim.observations
+    ref = next(r for r in sim.truth.ref.tolist() if r.startswith("balloon"))
+    b_obs = obs[obs.ref == ref]
+
+    tracks = Tracker(winds=jet).run(obs)
+
+    track, n = _track_of(tracks, ref)
+    assert n == len(b_obs)
+    assert track.times_s[0] == pytest.approx(b_obs.time.min())
+    assert track.times_s[-1] == pytest.approx(b_obs.time.max())
+    assert set(track.observations.ref.tolist()) == {ref}
+    assert track.class_probs["balloon"] >= 0.9
+    assert track.p_balloon[-1] >= 0.9
+    false_balloons = [tk for tk in tracks if tk is not track and tk.label == "balloon"]
+    assert not false_balloons

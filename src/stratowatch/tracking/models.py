@@ -29,12 +29,15 @@ FloatArray = npt.NDArray[np.float64]
 class ConstantVelocity:
     """Nearly-constant velocity: white acceleration of spectral density ``q`` (m^2/s^3).
 
+    The defaults let real airliner turns and climbs (a few m/s^2) through the gates of ADS-B
+    and radar reports alike.
+
     ``coast_s`` is how long a track dominated by this model lives without an update (aircraft
     turn and vanish: seconds); ``sojourn_s`` is the mean time before an IMM mode switch.
     """
 
-    q_h_m2ps3: float = 1.0
-    q_v_m2ps3: float = 0.5
+    q_h_m2ps3: float = 20.0
+    q_v_m2ps3: float = 8.0
     coast_s: float = 60.0
     sojourn_s: float = 86400.0
     name: str = "ncv"

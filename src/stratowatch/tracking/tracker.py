@@ -42,6 +42,8 @@ IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
 LOG_ALT_RANGE = math.log(30000.0)  # m: spread of clutter altitudes
 LOG_VEL_RANGE = math.log(300.0)  # m/s: spread of clutter velocities, per axis
+MIN_REPORTS_TO_CLASSIFY = 3
+"""Reports a track needs before the report classifier is asked about it."""
 
 
 @njit(cache=True)
@@ -163,6 +165,12 @@ class Tracker:
     With ``log_coasting`` a confirmed track that a frame's reports surround but did not update
     gets a predicted state row too (as Stone Soup's trackers append predictions), which metrics
     such as GOSPA expect.
+
+    Class probabilities: while a track is young, and whenever the report classifier
+    (``stratowatch.tracking.classification``) is absent or ``classify_reports`` is False, they
+    come from ``classifier`` (by default ``ModeClassifier``, on the IMM drift-mode probability);
+    from ``MIN_REPORTS_TO_CLASSIFY`` reports on, the calibrated report classifier decides, run on
+    the reports the track holds at doubling counts so that the probabilities grow with it.
     """
 
     def __init__(self, *, models: Sequence[MotionModel] = (ConstantVelocity(), WindDrift()),
@@ -175,7 +183,8 @@ class Tracker:
                  frame_s: float = 1.0, long_gap_s: float = 1800.0,
                  default_sigma_h_m: float = 300.0, default_sigma_v_m: float = 300.0,
                  sigma_velocity_mps: float = 5.0, coverage_pad_m: float = 20000.0,
-                 log_coasting: bool = False, run_key: str = "") -> None:
+                 log_coasting: bool = False, classify_reports: bool = True,
+                 run_key: str = "") -> None:
         if not 0.0 < p_detect < 1.0 or clutter_density_per_km2 <= 0 or frame_s < 0:
             raise ConfigError("p_detect in (0, 1), clutter density > 0 and frame_s >= 0")
         self.models = tuple(models)
@@ -210,6 +219,7 @@ class Tracker:
         self.coverage_pad_m = coverage_pad_m
         self.run_key = run_key
         self.log_coasting = log_coasting
+        self.classify_reports = classify_reports
         self._live = _Live(len(self.models))
         self._batches: list[_Batch] = []
         self._n_reports = 0
@@ -289,7 +299,54 @@ class Tracker:
                 class_probs={c: float(final[q]) for q, c in enumerate(CLASSES)},
                 observations=all_obs[obs_rows], joins=list(self._joins.get(k, [])),
                 confirmed=is_conf))
+        if self.classify_reports and out:
+            self._classify_by_reports(out, snap[order], number[order])
         return out
+
+    def _classify_by_reports(self, tracks: list[Track], snap: FloatArray,
+                             number: IntArray) -> None:
+        """Class probabilities from the report classifier, on each track's reports at doubling
+        counts (3, 6, 12, ... and all); each state takes the latest count it had reached."""
+        try:
+            from stratowatch.tracking.classification import LABELS, classify
+        except ImportError:  # pragma: no cover - the classification package ships with us
+            return
+        parts, keys = [], []
+        for tk in tracks:
+            obs = tk.observations.sorted_by_time()
+            n = len(obs)
+            if n < MIN_REPORTS_TO_CLASSIFY:
+                continue
+            counts = []
+            k = MIN_REPORTS_TO_CLASSIFY
+            while k < n:
+                counts.append(k)
+                k *= 2
+            counts.append(n)
+            for k in counts:
+                part = obs[:k]
+                part.ref[:] = f"{tk.number}#{k}"
+                parts.append(part)
+                keys.append((tk.number, k))
+        if not parts:
+            return
+        result = classify(concat(parts), self.winds, explain=False)
+        cols = [LABELS.index(c) for c in CLASSES]
+        by_ref = {str(r): result.probabilities[i, cols] for i, r in enumerate(result.ref)}
+        starts = np.searchsorted(number, [tk.number for tk in tracks], side="left")
+        for tk, s0 in zip(tracks, starts, strict=True):
+            ks = [k for (num, k) in keys if num == tk.number]
+            if not ks:
+                continue
+            n_obs = snap[s0:s0 + len(tk), 10]
+            for k in ks:
+                probs = by_ref.get(f"{tk.number}#{k}")
+                if probs is None:
+                    continue
+                tk.p_balloon[n_obs >= k] = probs[0]
+            final = by_ref.get(f"{tk.number}#{ks[-1]}")
+            if final is not None:
+                tk.class_probs = {c: float(final[q]) for q, c in enumerate(CLASSES)}
 
     def table(self, tracks: list[Track] | None = None) -> TrackTable:
         """The output table (one row per state) of the given or all confirmed tracks."""
