@@ -110,8 +110,14 @@ def get_objects(api_root: str, collection_id: CollectionId, caller: CallerDep, n
     return _envelope(page.more, page.next, "objects", [o.json for o in page.items], page)
 
 
+_ENVELOPE_BODY = {"requestBody": {"required": True, "content": {TAXII_MEDIA: {"schema": {
+    "type": "object", "required": ["objects"],
+    "properties": {"objects": {"type": "array", "items": {"type": "object"}}}}}}}}
+
+
 @router.post("/{api_root}/collections/{collection_id}/objects/", status_code=202,
-             summary="Add objects (an envelope); returns a status resource")
+             summary="Add objects (an envelope); returns a status resource",
+             openapi_extra=_ENVELOPE_BODY)
 async def add_objects(request: Request, api_root: str, collection_id: CollectionId,
                       caller: CallerDep, node: NodeDep, accept: Accept = None,
                       content_type: Annotated[str | None, Header()] = None) -> Response:
