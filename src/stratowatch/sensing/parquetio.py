@@ -58,6 +58,15 @@ def _time_values(column: Any, pa: Any) -> list[Any]:
 def from_table(table: Any, source: str, *, strict: bool = False) -> Observations:
     """Observations from a ``pyarrow.Table`` with interchange column names."""
     pa = require("pyarrow", "Parquet")
+    try:
+        columns = _columns(table, source, pa)
+    except (UnicodeDecodeError, pa.ArrowException) as exc:
+        # a damaged file can hold undecodable names or values that pyarrow only meets here
+        raise ParseError(f"not a readable Parquet table: {exc}", source=source) from None
+    return _rows_of(columns, table.num_rows, source, strict)
+
+
+def _columns(table: Any, source: str, pa: Any) -> dict[str, list[Any]]:
     names = list(table.column_names)
     missing = [f for f in REQUIRED_FIELDS if f not in names]
     if missing:
@@ -76,8 +85,13 @@ def from_table(table: Any, source: str, *, strict: bool = False) -> Observations
             columns[name] = column.to_pylist()
         else:
             columns[name] = [None if v is None else str(v) for v in column.to_pylist()]
+    return columns
+
+
+def _rows_of(columns: dict[str, list[Any]], n_rows: int, source: str,
+             strict: bool) -> Observations:
     rows = RowCollector(source, strict=strict)
-    for i in range(table.num_rows):
+    for i in range(n_rows):
         try:
             row: dict[str, Any] = {"time": parse_time(columns["time"][i])}
             for name in FLOAT_FIELDS[1:]:
