@@ -35,7 +35,7 @@ def test_schemathesis_finds_no_server_error(served: Served) -> None:
         @settings(max_examples=EXAMPLES, deadline=None, database=None,
                   suppress_health_check=list(HealthCheck))
         @given(case=operation.as_strategy())
-        def check(case: schemathesis.Case) -> None:
+        def check(case: schemathesis.Case, extra: dict[str, str] | None = extra) -> None:
             for headers in ({"Authorization": f"Basic {basic}"}, {}):
                 response = case.call(base_url=served.url, headers=headers, params=extra,
                                      timeout=60)

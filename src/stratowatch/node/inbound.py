@@ -20,6 +20,7 @@ from stratowatch.node.events import EventHub
 from stratowatch.node.metrics import Metrics
 from stratowatch.sharing import Keyring, Policy, verify
 from stratowatch.sharing.markings import rel_to_of_definition, tlp_of_definition_id
+from stratowatch.sharing.policy import owner_token
 from stratowatch.sharing.signing import SIGNATURE_EXTENSION_ID
 from stratowatch.store import NewObject, Status, Store, parse_us, status_of
 
@@ -42,7 +43,14 @@ class Inbound:
         self._hub = hub
         self._metrics = metrics
         self._cache: dict[tuple[Any, ...], frozenset[str]] = {}
+        self._nobody = frozenset({owner_token(policy.self_partner.id)})
         self._lock = threading.Lock()
+
+    def use_policy(self, policy: Policy) -> None:
+        """Apply a new partner configuration from the next request on."""
+        with self._lock:
+            self._policy = policy
+            self._cache.clear()
 
     def receive(self, collection_id: str, objects: Sequence[Any], partner_id: str) -> Status:
         """Store what passes, and the TAXII status of the whole request (saved for polling)."""
@@ -62,6 +70,8 @@ class Inbound:
             except (ParseError, SignatureError, ConfigError) as exc:
                 failures.append(_failure(obj, str(exc)))
                 continue
+            if not tokens and obj["type"] == "marking-definition":
+                tokens = self._nobody  # a REL TO nobody can meet: kept, delivered to none
             if not tokens:
                 failures.append(_failure(obj, "no partner may receive it (AMBER or above "
                                               "without REL TO, from an unknown creator)"))

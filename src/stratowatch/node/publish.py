@@ -54,6 +54,10 @@ class Publisher:
         self._validate = validate
         self._lock = threading.Lock()
 
+    def use_policy(self, policy: Policy) -> None:
+        """Apply a new partner configuration from the next batch on."""
+        self._policy = policy
+
     def publish_constants(self, identity: Mapping[str, Any], marking: Marking) -> None:
         """The definitions every reader needs: TLP 2.0, extensions, the project and this node."""
         from stratowatch.sharing import Tlp
@@ -73,8 +77,10 @@ class Publisher:
                 for definition in out.marking.marking_definitions():
                     if definition["id"] not in self._published:
                         self._published.add(definition["id"])
-                        items.append(NewObject(definition, self._policy.tokens_for_object(
-                            definition, {})))
+                        tokens = self._policy.tokens_for_object(definition, {})
+                        # A REL TO nobody can meet: kept for the node itself, delivered to none.
+                        items.append(NewObject(definition, tokens or frozenset(
+                            {owner_token(self._policy.self_partner.id)})))
             for out in outgoing:
                 signed = self._signer.sign(out.obj)
                 if self._validate:

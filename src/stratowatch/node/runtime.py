@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,6 +136,18 @@ class Node:
         partner = self.policy.partners.get(partner_id)
         return None if partner is None else partner_tokens(partner)
 
+    def update_partners(self, partners: Iterable[Partner]) -> None:
+        """Replace the partners' groups and community membership (say, after a config reload).
+
+        Stored objects keep their audience tokens (they depend on markings and owners only);
+        what each partner may read changes with its new tokens at its next request.
+        """
+        policy = Policy(self.self_partner, partners)
+        self.policy = policy
+        self.inbound.use_policy(policy)
+        self.publisher.use_policy(policy)
+        self._sync_partners(credentials=False)
+
     def demo_credentials(self) -> DemoCredentials | None:
         """New credentials for the demo partner (old demo tokens are revoked), if configured."""
         if DEMO_PARTNER.id not in self.partner_configs or not self.config.demo:
@@ -148,7 +160,7 @@ class Node:
                 creds.revoke(info.id)
         return DemoCredentials("demo", password, creds.issue_token(DEMO_PARTNER.id, "demo"))
 
-    def _sync_partners(self) -> None:
+    def _sync_partners(self, *, credentials: bool = True) -> None:
         for partner in self.policy.partners.values():
             found = self.store.partners.get(partner.id)
             if found is None:
@@ -157,7 +169,7 @@ class Node:
             elif found.groups != partner.groups or found.name != partner.name:
                 self.store.partners.update(partner.id, name=partner.name, groups=partner.groups)
             conf = self.partner_configs.get(partner.id)
-            if conf is not None and conf.username and conf.password:
+            if credentials and conf is not None and conf.username and conf.password:
                 self.store.credentials.set_password(partner.id, conf.username, conf.password)
 
     def _sync_collections(self) -> None:
