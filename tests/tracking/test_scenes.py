@@ -163,6 +163,7 @@ def test_deletion_depends_on_the_model_aircraft_seconds_balloon_days(jet, rng, s
     assert alive() == set()
 
 
+@pytest.mark.slow
 def test_balloon_hidden_in_the_scenario_simulator_is_tracked_with_p_balloon_09(jet):
     # simulated with stratowatch.sensing.simulate: one floating balloon among 40 aircraft
     # (real trajectories from traffic's samples where available), 20 birds and 20 weather

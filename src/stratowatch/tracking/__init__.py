@@ -9,13 +9,23 @@ One component per role, as in Stone Soup, but every kernel works on arrays of ma
   out-of-sequence reports;
 - gating (``gating.KDTreeGater``), association (``GNNWith2DAssignment``, ``JPDA``), initiation
   (``MofNInitiator``), deletion (``ModelDeleter``), long-gap joins across partners
-  (``longgap.DriftJoiner``), classification (``TrackClassifier``);
+  (``longgap.DriftJoiner``);
+- classification: ``classify`` (the calibrated report classifier of
+  ``tracking.classification``, run by the tracker on each track's reports) and the per-state
+  ``TrackClassifier`` protocol with its IMM-based stand-in ``ModeClassifier``;
 - ``Tracker`` runs them over ``Observations`` and returns ``Track`` objects; ``tracks_table``
   and ``write_tracks`` give the ``stratowatch track`` output.
 """
 
 from stratowatch.tracking.association import JPDA, GNNWith2DAssignment
-from stratowatch.tracking.classifier import ModeClassifier, TrackClassifier, TrackFeatures
+from stratowatch.tracking.classification import (
+    DECISION_PROBABILITY,
+    Classification,
+    TrackFeatures,
+    classify,
+    extract_features,
+)
+from stratowatch.tracking.classifier import ModeClassifier, StateFeatures, TrackClassifier
 from stratowatch.tracking.deletion import ModelDeleter
 from stratowatch.tracking.export import write_tracks
 from stratowatch.tracking.gating import KDTreeGater
@@ -27,8 +37,10 @@ from stratowatch.tracking.types import CLASSES, TABLE_COLUMNS, Join, Track, Trac
 
 __all__ = [
     "CLASSES",
+    "DECISION_PROBABILITY",
     "JPDA",
     "TABLE_COLUMNS",
+    "Classification",
     "ConstantVelocity",
     "DriftJoiner",
     "Endpoint",
@@ -39,12 +51,15 @@ __all__ = [
     "ModelDeleter",
     "MofNInitiator",
     "MotionModel",
+    "StateFeatures",
     "Track",
     "TrackClassifier",
     "TrackFeatures",
     "TrackTable",
     "Tracker",
     "WindDrift",
+    "classify",
+    "extract_features",
     "tracks_table",
     "write_tracks",
 ]

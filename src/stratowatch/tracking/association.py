@@ -154,8 +154,19 @@ class JPDA:
             return beta, beta0
         g = self.p_detect * ratio
         miss = 1.0 - self.p_detect
-        lab, _n_t, _n_m = clusters(pi, pj, n_tracks, n_reports)
-        order = np.argsort(lab, kind="stable")
+        lab, n_t, _n_m = clusters(pi, pj, n_tracks, n_reports)
+        # a cluster of one track has the closed form beta_j = g_j / (miss + sum g)
+        single = n_t[lab] == 1
+        if single.any():
+            sp = np.flatnonzero(single)
+            total = np.bincount(pi[sp], weights=g[sp], minlength=n_tracks) + miss
+            beta[sp] = g[sp] / total[pi[sp]]
+            trk = np.unique(pi[sp])
+            beta0[trk] = miss / total[trk]
+        multi = np.flatnonzero(~single)
+        if multi.size == 0:
+            return beta, beta0
+        order = multi[np.argsort(lab[multi], kind="stable")]
         lab_s = lab[order]
         starts = np.flatnonzero(np.r_[True, lab_s[1:] != lab_s[:-1]])
         ends = np.r_[starts[1:], lab_s.shape[0]]

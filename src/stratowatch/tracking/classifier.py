@@ -1,6 +1,6 @@
 """The classifier interface the tracker calls, and a small fallback built on the IMM alone.
 
-The tracker hands a classifier one ``TrackFeatures`` row per track it has just updated and
+The tracker hands a classifier one ``StateFeatures`` row per track state and
 stores the returned probabilities (columns in ``CLASSES`` order) on the tracks. The full
 classifier lives in ``stratowatch.tracking.classification``; ``ModeClassifier`` is the stand-in
 that needs nothing but the tracker's own evidence: the drift-mode probability, altitude and
@@ -20,7 +20,7 @@ BoolArray = npt.NDArray[np.bool_]
 
 
 @dataclass(frozen=True)
-class TrackFeatures:
+class StateFeatures:
     """Per-track evidence at the latest update (one row per track; NaN where unknown).
 
     ``p_drift``: IMM probability of the wind-drift mode; ``alt_m``: altitude (m above MSL);
@@ -48,7 +48,7 @@ class TrackFeatures:
 class TrackClassifier(Protocol):
     """Anything that turns track features into class probabilities (n, len(CLASSES))."""
 
-    def classify(self, features: TrackFeatures) -> FloatArray: ...
+    def classify(self, features: StateFeatures) -> FloatArray: ...
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ class ModeClassifier:
     clutter_ceiling_m: float = 3000.0
     clutter_speed_mps: float = 20.0
 
-    def classify(self, features: TrackFeatures) -> FloatArray:
+    def classify(self, features: StateFeatures) -> FloatArray:
         pd = np.clip(features.p_drift, 1e-6, 1.0 - 1e-6)
         alt = np.nan_to_num(features.alt_m, nan=self.balloon_floor_m)
         high = np.clip((alt - self.clutter_ceiling_m)
@@ -81,4 +81,4 @@ class ModeClassifier:
         return np.column_stack([p_b, p_a, p_c, p_u])
 
 
-__all__ = ["ModeClassifier", "TrackClassifier", "TrackFeatures"]
+__all__ = ["ModeClassifier", "StateFeatures", "TrackClassifier"]

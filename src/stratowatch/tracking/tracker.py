@@ -27,7 +27,7 @@ from stratowatch.sensing.adsb import LIGHTER_THAN_AIR
 from stratowatch.sensing.observation import Observations, concat
 from stratowatch.tracking import imm
 from stratowatch.tracking.association import JPDA, GNNWith2DAssignment
-from stratowatch.tracking.classifier import ModeClassifier, TrackClassifier, TrackFeatures
+from stratowatch.tracking.classifier import ModeClassifier, StateFeatures, TrackClassifier
 from stratowatch.tracking.deletion import ModelDeleter
 from stratowatch.tracking.gating import KDTreeGater, chi2_gate
 from stratowatch.tracking.initiation import MofNInitiator, initial_states
@@ -652,7 +652,7 @@ class Tracker:
         alt = snap[:, 4]
         w, ok = self._wind(snap[:, 1], snap[:, 2], snap[:, 3], alt)
         air = np.where(ok, np.hypot(snap[:, 5] - w[:, 0], snap[:, 6] - w[:, 1]), np.nan)
-        feats = TrackFeatures(p_drift=snap[:, 9], alt_m=alt,
+        feats = StateFeatures(p_drift=snap[:, 9], alt_m=alt,
                               speed_mps=np.hypot(snap[:, 5], snap[:, 6]), vz_mps=snap[:, 7],
                               airspeed_mps=air, n_obs=snap[:, 10],
                               lighter_than_air=snap[:, 11] > 0.5, transponder=snap[:, 12] > 0.5,
