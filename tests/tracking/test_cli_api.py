@@ -63,3 +63,16 @@ def test_public_api_is_exactly_the_exported_names():
     modules = {"association", "classifier", "deletion", "export", "filters", "gating", "imm",
                "initiation", "longgap", "models", "tracker", "types", "classification"}
     assert exported - modules == set(tracking.__all__)
+
+
+def test_telemetry_reports_one_second_apart_make_one_balloon_track(tmp_path):
+    # real-format SondeHub sample (tests/data): two reports of one sonde 1 s apart, one of another
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[1] / "data" / "sondehub_sample.json"
+    out = tmp_path / "t.csv"
+    assert main(["track", str(sample), "--out", str(out), "--quiet"]) == 0
+    with out.open() as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == 2 and len({r["track_id"] for r in rows}) == 1
+    assert rows[-1]["label"] == "balloon"

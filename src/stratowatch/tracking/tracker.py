@@ -248,7 +248,9 @@ class Tracker:
         i = 0
         n = t.shape[0]
         while i < n:
-            j = int(np.searchsorted(t, t[i] + self.frame_s, side="right"))
+            # a frame: reports less than frame_s after its first (all at one time if 0)
+            j = int(np.searchsorted(t, t[i] + self.frame_s,
+                                    side="left" if self.frame_s > 0 else "right"))
             self._frame(batch, i, max(j, i + 1))
             i = max(j, i + 1)
 
