@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,10 +37,11 @@ from stratowatch.sharing import Keyring, Marking, Partner, Policy, Tlp, partner_
 from stratowatch.sharing import stix as S
 from stratowatch.sharing.policy import identity_id_of
 from stratowatch.sharing.signing import b64url_decode, public_key_from_raw
-from stratowatch.store import UNFILTERED, Store
+from stratowatch.store import UNFILTERED, Collection, Store
 from stratowatch.winds import WindField, ZonalJet, open_winds
 
 log = logging.getLogger(__name__)
+COLLECTION_CACHE_S = 2.0
 DEMO_PARTNER = PartnerConfig(id="demo", name="Demo partner", groups=("demo",), username="demo")
 
 
@@ -92,10 +94,12 @@ class Node:
             S.identity(self.self_partner, created_s=float(int(created_s)),
                        marking=Marking.of(Tlp.CLEAR)), Marking.of(Tlp.CLEAR))
         self.inbound = Inbound(store, self.policy, self.keyring, frozenset(keyed),
-                               self.definitions, self.hub, self.metrics)
+                               self.definitions, self.hub, self.metrics,
+                               save_status=self.audit.save_status)
         self.pipeline = Pipeline(store, self.publisher, config.pipeline, _winds(config.winds),
                                  self.signer.identity_id, config.node_id, default_tracker(),
                                  default_classifier(), self.metrics)
+        self._collections: dict[tuple[str, str], tuple[Collection | None, float]] = {}
         self.scenario: ScenarioFeed | None = None
         if config.scenario == "builtin":
             last = max((r.updated_us for r in store.tracks.list(UNFILTERED, limit=1_000_000)),
@@ -130,6 +134,19 @@ class Node:
         self.store.close()
 
     # -- partners -------------------------------------------------------------------------------
+
+    def collection(self, collection_id: str, partner_id: str) -> Collection | None:
+        """A collection with the partner's rights, cached for a few seconds (read per request)."""
+        key = (collection_id, partner_id)
+        now = time.monotonic()
+        hit = self._collections.get(key)
+        if hit is not None and hit[1] > now:
+            return hit[0]
+        found = self.store.collections.get(collection_id, partner_id)
+        if len(self._collections) > 10_000:
+            self._collections.clear()
+        self._collections[key] = (found, now + COLLECTION_CACHE_S)
+        return found
 
     def tokens_of(self, partner_id: str) -> frozenset[str] | None:
         """The audience tokens a partner holds now, or None for an unknown partner."""

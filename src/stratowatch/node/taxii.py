@@ -14,6 +14,7 @@ from fastapi import APIRouter, Header, Path, Query, Request, Response
 
 from stratowatch.node.auth import Caller, CallerDep, NodeDep
 from stratowatch.node.errors import TaxiiError
+from stratowatch.node.inbound import loads
 from stratowatch.node.runtime import Node
 from stratowatch.store import Collection
 from stratowatch.store.objects import MAX_LIMIT
@@ -132,7 +133,7 @@ async def add_objects(request: Request, api_root: str, collection_id: Collection
     if len(body) > MAX_CONTENT_LENGTH:
         raise TaxiiError(413, "Payload Too Large", f"at most {MAX_CONTENT_LENGTH} bytes")
     try:
-        envelope = json.loads(body)
+        envelope = loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise TaxiiError(400, "Bad Request", f"not JSON: {exc}") from exc
     objects = envelope.get("objects") if isinstance(envelope, dict) else None
@@ -204,7 +205,7 @@ def status(api_root: str, status_id: Annotated[str, Path(max_length=64)], caller
            node: NodeDep, accept: Accept = None) -> Response:
     check_accept(accept)
     _root(api_root)
-    found = node.store.status.get(status_id, caller.partner_id)
+    found = node.audit.status(status_id, caller.partner_id)
     if found is None:
         raise TaxiiError(404, "Not Found", f"no status {status_id} of yours")
     return taxii_response(found.to_taxii())
@@ -219,7 +220,7 @@ def _root(api_root: str) -> None:
 
 def _collection(node: Node, api_root: str, collection_id: str, caller: Caller) -> Collection:
     _root(api_root)
-    found = node.store.collections.get(collection_id, caller.partner_id)
+    found = node.collection(collection_id, caller.partner_id)
     if found is None:
         raise TaxiiError(404, "Not Found", f"no collection {collection_id}")
     return found
