@@ -271,7 +271,8 @@ class Tracker:
         o_num = self._resolve(np.concatenate(log.obs_number)) if log.obs_number else \
             np.empty(0, dtype=np.int64)
         o_idx = np.concatenate(log.obs_index) if log.obs_index else np.empty(0, dtype=np.int64)
-        all_obs = concat(b.obs for b in self._batches)
+        all_obs = (self._batches[0].obs if len(self._batches) == 1
+                   else concat(b.obs for b in self._batches))
         order = np.lexsort((t, number))
         o_order = np.lexsort((o_idx, o_num))
         confirmed = {self._resolve_one(k) for k in self._ever_confirmed}
