@@ -11,7 +11,9 @@ speeds), and :func:`sample_flights` says so by returning an empty list.
 
 from __future__ import annotations
 
+import gzip
 import importlib.util
+import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -69,6 +71,33 @@ class SampleFlight:
     alt_m: FloatArray
 
 
+def _read_sample(path: Path) -> Observations:
+    """A sample file as Observations: a columnar fast path for traffic's own well-formed
+    records (epoch-millisecond times), stratowatch's row-checking reader for anything else."""
+    from stratowatch.sensing.trafficfmt import FT_M, read_traffic
+
+    try:
+        records = json.loads(gzip.decompress(path.read_bytes()))
+        if not isinstance(records, list) or not records:
+            raise ValueError("not a list of records")
+        keys = ("timestamp", "latitude", "longitude", "altitude")
+        cols = {k: np.array([r.get(k) for r in records], dtype=np.float64) for k in keys}
+        if not np.isfinite(cols["timestamp"]).all() or cols["timestamp"].min() < 1e11:
+            raise ValueError("timestamps are not epoch milliseconds")
+    except (ValueError, TypeError, AttributeError, OSError):
+        return read_traffic(path)
+    ok = np.isfinite(cols["latitude"]) & np.isfinite(cols["longitude"])
+
+    def text(key: str) -> list[str]:
+        return [str(r.get(key) or "").strip() for r, k in zip(records, ok.tolist(),
+                                                               strict=True) if k]
+
+    return Observations(cols["timestamp"][ok] / 1000.0, cols["latitude"][ok],
+                        cols["longitude"][ok], cols["altitude"][ok] * FT_M, kind="adsb",
+                        source=str(path), icao24=text("icao24"), callsign=text("callsign"),
+                        ref=text("flight_id"))
+
+
 @lru_cache(maxsize=2)
 def sample_flights(min_points: int = 30, min_duration_s: float = 300.0,
                    min_alt_m: float = 60.0) -> tuple[SampleFlight, ...]:
@@ -77,14 +106,12 @@ def sample_flights(min_points: int = 30, min_duration_s: float = 300.0,
     Rows without altitude or below ``min_alt_m`` (on the ground) are left out before flights
     are split; flights shorter than ``min_points`` reports or ``min_duration_s`` are dropped.
     """
-    from stratowatch.sensing.trafficfmt import read_traffic
-
     root = traffic_samples_dir()
     if root is None:
         return ()
     flights = []
     for path in sorted(root.glob("**/*.json.gz")):
-        obs = read_traffic(path)
+        obs = _read_sample(path)
         obs = obs[np.isfinite(obs.alt_m) & (obs.alt_m >= min_alt_m)]
         if len(obs) < min_points:
             continue
@@ -139,7 +166,7 @@ def _median_speed_mps(f: SampleFlight) -> float:
 
 def _pieces(f: SampleFlight, frozen_s: float, min_points: int) -> list[SampleFlight]:
     """The flight cut where its position stays frozen longer than ``frozen_s`` (a receiver
-    repeating the last position, not an aircraft standing still in the air)."""
+    repeating the last position, not an aircraft standing still in the air) or creeps."""
     e, n = to_local_m(f.lat_deg, f.lon_deg, f.lat_deg[0], f.lon_deg[0])
     still = np.hypot(np.diff(e), np.diff(n)) < 1.0
     run_start = np.flatnonzero(np.diff(np.concatenate([[0], still.astype(np.int8)])) == 1)
@@ -148,6 +175,14 @@ def _pieces(f: SampleFlight, frozen_s: float, min_points: int) -> list[SampleFli
     for a, b in zip(run_start.tolist(), run_end.tolist(), strict=True):
         if f.time_s[b] - f.time_s[a] > frozen_s:
             bad[a + 1: b + 1] = True
+    # nor creeping high up: under 30 m/s along the path over a minute above 3 km is a recording
+    # artefact (positions barely updated), not a flight a radar would see; an aircraft
+    # orbiting covers a long path and stays
+    t = f.time_s
+    path = np.concatenate([[0.0], np.cumsum(np.hypot(np.diff(e), np.diff(n)))])
+    span = np.minimum(t + 30.0, t[-1]) - np.maximum(t - 30.0, t[0])
+    along = np.interp(t + 30.0, t, path) - np.interp(t - 30.0, t, path)
+    bad |= (along < 30.0 * span) & (f.alt_m > 3000.0) & (span > 30.0)
     label = np.cumsum(bad)
     out = []
     for k in np.unique(label[~bad]).tolist():

@@ -10,6 +10,7 @@ the given (forecast) field by a few m/s, as real balloons do.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -77,7 +78,10 @@ def simulate_balloons(winds: WindField, *, n: int, ascending: bool, start_s: flo
         seed = int(rng.integers(0, 2**31 - 1))
         if ascending:
             lead = float(rng.uniform(0.0, mix.max_launch_lead_s))
-            lead = mix.step_s * round(lead / mix.step_s)
+            first_s = winds.coverage.start_s
+            if first_s is not None:  # launch no earlier than the wind data begin
+                lead = min(lead, max(start_s - first_s, 0.0))
+            lead = mix.step_s * math.floor(lead / mix.step_s)
             profile: FloatProfile | StandardProfile = StandardProfile(
                 ascent_rate_mps=float(rng.uniform(*mix.ascent_rate_range_mps)),
                 burst_alt_m=float(rng.uniform(*mix.burst_alt_range_m)),

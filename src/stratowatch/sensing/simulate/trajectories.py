@@ -102,7 +102,9 @@ class Trajectories:
 
 
 def concat_trajectories(parts: Sequence[Trajectories]) -> Trajectories:
-    """All objects of several sets, in order."""
+    """All objects of several sets, in order (no sets: no objects)."""
+    if not parts:
+        return Trajectories.from_regular(np.empty(0), 1.0, [], [], [])
     def cat(name: str) -> npt.NDArray[np.generic]:
         return np.concatenate([getattr(p, name) for p in parts])
 

@@ -59,7 +59,9 @@ class Truth:
 
 
 def concat_truth(parts: list[Truth]) -> Truth:
-    """All rows of several tables, in order."""
+    """All rows of several tables, in order (no tables: no rows)."""
+    if not parts:
+        return make_truth([], "aircraft", np.empty(0))
     names = ("ref", "kind", "rcs_dbsm", "adsb", "telemetry", "icao24", "callsign", "category")
     return Truth(*(np.concatenate([getattr(p, n) for p in parts]) for n in names))
 

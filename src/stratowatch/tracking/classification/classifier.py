@@ -23,6 +23,7 @@ from stratowatch.tracking.classification.model import (
     LogisticModel,
     design,
     physics_offset,
+    physics_penalties,
 )
 from stratowatch.tracking.classification.reasons import contributions, reasons
 from stratowatch.winds import WindField
@@ -82,6 +83,7 @@ def classify(obs: Observations, winds: WindField | None = None, *,
     label = np.array([LABELS[b] if probs[i, b] >= DECISION_PROBABILITY else "unknown"
                       for i, b in enumerate(best.tolist())], dtype=object)
     why: list[tuple[str, ...]] = (
-        reasons(feats, contributions(model, x, groups, probs)) if explain and len(feats)
+        reasons(feats, contributions(model, x, groups, probs, physics_penalties(feats)))
+        if explain and len(feats)
         else [() for _ in range(len(feats))])
     return Classification(feats.ref, probs, label, why, feats, winds is not None)

@@ -30,6 +30,8 @@ from stratowatch.winds import WindField
 FloatArray = npt.NDArray[np.float64]
 BoolArray = npt.NDArray[np.bool_]
 
+SHORT_WINDOW_S = 30.0
+"""Window (s) of the short fits that reveal turning (orbiting) aircraft."""
 HORIZONTAL_WINDOW_S = 120.0
 """Window (s) of the least-squares horizontal velocity fits."""
 VERTICAL_WINDOW_S = 300.0
@@ -59,6 +61,7 @@ class TrackFeatures:
     duration_s: FloatArray
     alt_m: FloatArray  # median altitude
     speed_mps: FloatArray  # median ground speed
+    short_speed_mps: FloatArray  # typical speed over short windows, noise removed
     wind_speed_mps: FloatArray  # median wind speed at the track (NaN without winds)
     airspeed_mps: FloatArray  # typical |velocity - wind| (NaN without winds)
     wind_chi2: FloatArray  # median |v - wind|^2 / (wind var + measurement var); NaN: no wind
@@ -154,6 +157,14 @@ def extract_features(obs: Observations, winds: WindField | None = None, *,
     vel_ok = np.isfinite(vel_e) & np.isfinite(vel_n)
     # centre of each window (or the row itself for reported velocities)
     mid = np.where(use_rep, idx, (idx + np.maximum(end - 1, idx)) // 2)
+    # short windows: an aircraft orbiting (surveillance, relay, a glider in a thermal) averages
+    # to the wind over long windows but shows its airspeed over a few reports
+    win_s = np.clip(2.5 * typical_gap, SHORT_WINDOW_S, MAX_WINDOW_S)
+    se, sstt, sn, send = windowed_slope(key, t_rel, east, win_s)
+    sn_v, _, _, _ = windowed_slope(key, t_rel, north, win_s)
+    svar = _slope_variance(_sigmas(o.sigma_h_m, o.kind, DEFAULT_SIGMA_H_M), idx, send, sn, sstt)
+    short_sq = np.where(use_rep, o.vx_mps**2 + o.vy_mps**2, se**2 + sn_v**2 - 2.0 * svar)
+    short_speed_tr = np.sqrt(np.maximum(group_median(short_sq, g, n_tr), 0.0))
     speed = np.where(vel_ok, np.hypot(vel_e, vel_n), np.nan)
     speed_tr = group_median(speed, g, n_tr)
     med_e = group_median(vel_e, g, n_tr)
@@ -200,6 +211,7 @@ def extract_features(obs: Observations, winds: WindField | None = None, *,
         duration_s=t_rel[first + counts - 1] if n_rows else np.zeros(0),
         alt_m=group_median(o.alt_m, g, n_tr),
         speed_mps=speed_tr,
+        short_speed_mps=short_speed_tr,
         wind_speed_mps=wind_speed_tr,
         airspeed_mps=airspeed_tr,
         wind_chi2=chi2_tr,

@@ -27,8 +27,8 @@ from stratowatch.tracking.classification.model import (
 from stratowatch.winds import WindField, ZonalJet
 
 FloatArray = npt.NDArray[np.float64]
-TRAIN_SEEDS = (101, 102, 103)
-L2 = 3e-3
+TRAIN_SEEDS = (101, 102, 103, 104)
+L2 = 1e-3
 
 
 def training_scenario(seed: int, *, scale: float = 1.0) -> Scenario:
@@ -36,14 +36,14 @@ def training_scenario(seed: int, *, scale: float = 1.0) -> Scenario:
     def k(n: int) -> int:
         return max(1, int(n * scale))
 
-    return Scenario(floating=k(600), ascending=k(900), aircraft=k(1200), birds=k(2500),
+    return Scenario(floating=k(600), ascending=k(900), aircraft=k(2400), birds=k(2500),
                     clutter=k(1200), seed=seed, duration_s=3600.0)
 
 
 def training_winds(seed: int) -> WindField:
     """Jets that differ by seed (speed, latitude, height), the truth the balloons drift on."""
     rng = np.random.default_rng(seed)
-    return ZonalJet(u0_mps=float(rng.uniform(15.0, 45.0)), lat0_deg=float(rng.uniform(38, 52)),
+    return ZonalJet(u0_mps=float(rng.uniform(15.0, 70.0)), lat0_deg=float(rng.uniform(38, 52)),
                     z_jet_m=float(rng.uniform(11000.0, 20000.0)),
                     amplitude_mps=float(rng.uniform(3.0, 15.0)))
 

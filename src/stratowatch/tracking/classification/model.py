@@ -24,10 +24,13 @@ LABELS: tuple[str, ...] = ("balloon", "aircraft", "clutter", "unknown")
 """Classes, in the column order of the probabilities ("clutter" is bird or weather clutter)."""
 
 SEA_LEVEL_DENSITY_KGPM3 = 1.225
-FREE_CHI2 = 8.0
+FREE_CHI2 = 4.0
 """Chi-square (per component) up to which the fitted model alone weighs the wind evidence."""
-FREE_RATE_MPS = 10.0
-"""Balloon-equivalent vertical rate (m/s) up to which the fitted model alone weighs it."""
+FREE_ASCENT_MPS = 10.0
+"""Ascent rate (m/s) up to which the fitted model alone weighs it (latex balloons: 3-8)."""
+FREE_DESCENT_MPS = 8.0
+"""Sea-level-equivalent descent rate (m/s) up to which the fitted model alone weighs it
+(parachutes: about 5)."""
 DURATION_CAP_S = 1200.0
 REPORTS_CAP = 100.0
 GROUPS: tuple[str, ...] = ("altitude", "wind", "speed", "vertical", "motion", "identity",
@@ -67,10 +70,17 @@ def physics_offset(f: TrackFeatures) -> FloatArray:
     falling faster than any balloon, is not one, whatever the other features say.
     """
     out = np.zeros((len(f), len(LABELS)))
+    out[:, 0] = sum(physics_penalties(f).values())
+    return out
+
+
+def physics_penalties(f: TrackFeatures) -> dict[str, FloatArray]:
+    """The balloon log-odds penalties of :func:`physics_offset`, by evidence group."""
     chi = np.nan_to_num(f.wind_chi2, nan=0.0)
     rate = np.nan_to_num(_balloon_rate_mps(f), nan=0.0)
-    out[:, 0] = -np.maximum(chi - FREE_CHI2, 0.0) - 2.0 * np.maximum(rate - FREE_RATE_MPS, 0.0)
-    return out
+    free = np.where(np.nan_to_num(f.vz_mps, nan=0.0) < 0, FREE_DESCENT_MPS, FREE_ASCENT_MPS)
+    return {"wind": -np.maximum(chi - FREE_CHI2, 0.0),
+            "vertical": -2.0 * np.maximum(rate - free, 0.0)}
 
 
 def design(f: TrackFeatures) -> tuple[FloatArray, tuple[str, ...]]:
@@ -95,7 +105,10 @@ def design(f: TrackFeatures) -> tuple[FloatArray, tuple[str, ...]]:
     vz, vz_miss = _filled(np.clip(_balloon_rate_mps(f), 0.0, 20.0))
     add("vertical", [*_hinges(vz, (1.0, 2.5, 8.0, 12.0)), vz_miss, high * np.minimum(vz, 10.0)])
     sc, sc_miss = _filled(np.log1p(np.clip(f.scatter_mps, 0.0, 500.0)))
-    add("motion", [*_hinges(sc, (np.log(3.0), np.log(8.0))), sc_miss])
+    turn, turn_miss = _filled(np.log1p(np.clip(f.short_speed_mps - np.nan_to_num(
+        f.speed_mps, nan=0.0), 0.0, 500.0)))
+    add("motion", [*_hinges(sc, (np.log(3.0), np.log(8.0))), sc_miss,
+                   *_hinges(turn, (np.log(6.0), np.log(21.0))), turn_miss])
     add("identity", [f.has_icao.astype(np.float64), f.lighter_than_air.astype(np.float64),
                      f.aircraft_category.astype(np.float64), f.telemetry.astype(np.float64)])
     rcs, rcs_miss = _filled(np.clip(f.rcs_dbsm, -50.0, 50.0) / 10.0)

@@ -22,8 +22,10 @@ MAX_REASONS = 5
 
 
 def contributions(model: LogisticModel, x: FloatArray, groups: tuple[str, ...],
-                  probs: FloatArray) -> FloatArray:
-    """(tracks, GROUPS) contribution of each group to log p(balloon) / p(the others)."""
+                  probs: FloatArray, penalties: dict[str, FloatArray] | None = None
+                  ) -> FloatArray:
+    """(tracks, GROUPS) contribution of each group to log p(balloon) / p(the others),
+    the fixed physics penalties (by group) included."""
     z = model.standardise(x)
     w = model.weights[1:]
     others = probs[:, 1:]
@@ -31,6 +33,8 @@ def contributions(model: LogisticModel, x: FloatArray, groups: tuple[str, ...],
     diff = w[:, 0][None, :] - q @ w[:, 1:].T
     member = np.array([[g == name for name in GROUPS] for g in groups], dtype=np.float64)
     out: FloatArray = (z * diff) @ member
+    for name, values in (penalties or {}).items():
+        out[:, GROUPS.index(name)] += values
     return out
 
 
@@ -68,7 +72,9 @@ def describe(group: str, f: TrackFeatures, i: int) -> str:
     if group == "vertical":
         return f"vertical rate {_fmt(float(f.vz_mps[i]), 'm/s')}"
     if group == "motion":
-        return f"velocity scatter {_fmt(float(f.scatter_mps[i]), 'm/s')} (erratic if large)"
+        return (f"velocity scatter {_fmt(float(f.scatter_mps[i]), 'm/s')}, speed over short "
+                f"windows {_fmt(float(f.short_speed_mps[i]), 'm/s')} (large: erratic or "
+                "turning)")
     if group == "identity":
         parts = []
         if f.lighter_than_air[i]:

@@ -1,0 +1,164 @@
+"""The scenario simulator: seeded, deterministic, physically plausible (simulated data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from stratowatch.sensing import read_observations, write_observations
+from stratowatch.sensing.simulate import (
+    FALSE_ALARM_PREFIX,
+    AdsbReceiver,
+    Radar,
+    Scenario,
+    TelemetryReceiver,
+    sample_flights,
+    simulate,
+    split_flights,
+    traffic_samples_dir,
+)
+from stratowatch.sensing.simulate._local import to_local_m
+from stratowatch.winds import UniformWind, ZonalJet, open_winds
+
+SMALL = dict(floating=15, ascending=15, aircraft=20, birds=20, clutter=20, duration_s=1800.0)
+
+
+def test_same_seed_gives_the_same_observations_and_another_seed_does_not() -> None:
+    a = simulate(Scenario(seed=5, real_aircraft=False, **SMALL))  # type: ignore[arg-type]
+    b = simulate(Scenario(seed=5, real_aircraft=False, **SMALL))  # type: ignore[arg-type]
+    c = simulate(Scenario(seed=6, real_aircraft=False, **SMALL))  # type: ignore[arg-type]
+    assert a.observations.equals(b.observations)
+    assert np.array_equal(a.truth.ref, b.truth.ref)
+    assert not (len(a.observations) == len(c.observations)
+                and a.observations.equals(c.observations))
+
+
+def test_every_report_names_its_truth_object_or_is_a_false_alarm() -> None:
+    sim = simulate(Scenario(seed=1, real_aircraft=False, **SMALL))  # type: ignore[arg-type]
+    obs = sim.observations
+    kinds = sim.truth.kind_of(obs.ref)
+    assert "" not in set(kinds.tolist())
+    fa = np.char.startswith(obs.ref.astype(str), FALSE_ALARM_PREFIX)
+    assert np.all(obs.kind[fa] == "radar") and fa.any()
+    assert set(obs.source.tolist()) == {"simulated"}
+    assert set(obs.kind.tolist()) <= {"radar", "adsb", "telemetry", "visual"}
+    assert np.all(np.isfinite(obs.sigma_h_m))
+    assert np.all((obs.lon >= -180) & (obs.lon < 180))
+
+
+def test_floating_balloons_hold_altitude_and_drift_with_the_wind_error_only() -> None:
+    winds = UniformWind(12.0, -5.0)
+    sim = simulate(Scenario(floating=40, ascending=0, aircraft=0, birds=0, clutter=0, seed=2),
+                   winds)
+    tr = sim.trajectories
+    assert tr.n_objects == 40
+    for j in range(tr.n_objects):
+        rows = slice(int(tr.offset[j]), int(tr.offset[j] + tr.count[j]))
+        assert np.ptp(tr.alt_m[rows]) < 1.0  # a constant-altitude float
+        du = np.mean(tr.ve_mps[rows]) - 12.0
+        dv = np.mean(tr.vn_mps[rows]) + 5.0
+        assert np.hypot(du, dv) < 20.0  # the wind error (sigma 3.6 m/s), not an airspeed
+
+
+def test_ascending_balloons_climb_then_fall() -> None:
+    sim = simulate(Scenario(floating=0, ascending=60, aircraft=0, birds=0, clutter=0, seed=3,
+                            duration_s=3600.0), ZonalJet())
+    tr = sim.trajectories
+    rates = np.array([np.median(tr.vu_mps[tr.offset[j]:tr.offset[j] + tr.count[j]])
+                      for j in range(tr.n_objects)])
+    assert (rates > 2.0).any() and (rates < -2.0).any()
+    assert np.all(np.abs(rates) < 60.0)
+
+
+def test_the_velocity_gate_drops_slow_targets_and_only_them() -> None:
+    winds = UniformWind(10.0, 0.0)  # balloons ~10 m/s, aircraft far faster
+    base = dict(floating=30, ascending=0, aircraft=30, birds=0, clutter=0, seed=4,
+                real_aircraft=False)
+    radar = Radar("r", 45.0, -100.0, false_alarms_per_scan=0.0)
+    open_ = simulate(Scenario(sensors=[radar], **base), winds)  # type: ignore[arg-type]
+    gated = simulate(Scenario(sensors=[radar.with_gate(30.0)], **base),  # type: ignore[arg-type]
+                     winds)
+    k_open = open_.truth.kind_of(open_.observations.ref)
+    k_gated = gated.truth.kind_of(gated.observations.ref)
+    assert (k_open == "balloon_float").sum() > 100
+    assert (k_gated == "balloon_float").sum() == 0
+    assert (k_gated == "aircraft").sum() > 0.9 * (k_open == "aircraft").sum()
+
+
+def test_radar_sees_only_inside_its_coverage_with_stated_noise() -> None:
+    radar = Radar("r", 45.0, -100.0, max_range_m=100_000.0, false_alarms_per_scan=0.0)
+    sim = simulate(Scenario(seed=8, sensors=[radar], real_aircraft=False, radius_m=150_000.0,
+                            **SMALL), ZonalJet())  # type: ignore[arg-type]
+    obs = sim.observations
+    e, n = to_local_m(obs.lat, obs.lon, 45.0, -100.0)
+    assert np.all(np.hypot(e, n) < 100_000.0 + 5 * obs.sigma_h_m)
+    assert np.all(obs.sigma_h_m >= radar.sigma_range_m)
+    assert np.all(np.isfinite(obs.rcs_dbsm))
+
+
+def test_false_alarms_come_at_the_stated_rate() -> None:
+    radar = Radar("r", 45.0, -100.0, false_alarms_per_scan=2.0, update_s=10.0)
+    sim = simulate(Scenario(floating=0, ascending=0, aircraft=0, birds=0, clutter=0, seed=9,
+                            duration_s=3600.0, sensors=[radar]))
+    assert 600 < len(sim.observations) < 840  # 360 scans x 2
+
+
+def test_adsb_reports_come_only_from_cooperative_objects_with_their_category() -> None:
+    sim = simulate(Scenario(seed=10, real_aircraft=False, balloon_adsb_fraction=0.5,
+                            sensors=[AdsbReceiver("a", 45.0, -100.0), TelemetryReceiver()],
+                            **SMALL))  # type: ignore[arg-type]
+    obs = sim.observations
+    adsb = obs[obs.kind == "adsb"]
+    kinds = sim.truth.kind_of(adsb.ref)
+    assert set(kinds.tolist()) <= {"aircraft", "balloon_float", "balloon_ascent"}
+    balloons = np.char.startswith(kinds.astype(str), "balloon")
+    assert balloons.any() and set(adsb.category[balloons].tolist()) == {"B2"}
+    assert np.all(adsb.icao24 != "") and np.all(np.isfinite(adsb.vx_mps))
+    tele = obs[obs.kind == "telemetry"]
+    assert set(sim.truth.kind_of(tele.ref).tolist()) <= {"balloon_float", "balloon_ascent"}
+
+
+def test_simulated_observations_travel_through_the_interchange_csv(tmp_path: Path) -> None:
+    sim = simulate(Scenario(seed=11, real_aircraft=False, **SMALL))  # type: ignore[arg-type]
+    path = tmp_path / "sim.csv"
+    write_observations(sim.observations, path)
+    back = read_observations(path)
+    assert len(back) == len(sim.observations)
+    assert np.array_equal(back.ref, sim.observations.ref)
+
+
+def test_aircraft_are_real_traffic_flights_moved_in_time_and_place() -> None:
+    if traffic_samples_dir() is None:
+        pytest.skip("traffic is not installed (the synthetic model stands in)")
+    flights = sample_flights()
+    assert len(flights) > 1000
+    sim = simulate(Scenario(floating=0, ascending=0, aircraft=50, birds=0, clutter=0, seed=12,
+                            sensors=[AdsbReceiver("a", 45.0, -100.0)]))
+    obs = sim.observations
+    e, n = to_local_m(obs.lat, obs.lon, 45.0, -100.0)
+    assert np.median(np.hypot(e, n)) < 400_000.0
+    t0 = obs.time.min()
+    assert t0 > 1.7e9  # moved to the scenario's 2026 start
+    speeds = np.hypot(obs.vx_mps, obs.vy_mps)
+    assert np.median(speeds) > 40.0
+
+
+def test_split_flights_cuts_one_aircraft_at_long_pauses() -> None:
+    from stratowatch.sensing import Observations
+
+    obs = Observations([0.0, 10.0, 20.0, 2000.0, 2010.0], [1.0] * 5, [2.0] * 5, [1000.0] * 5,
+                       icao24=["abc"] * 5, callsign=["X"] * 5)
+    ids = split_flights(obs)
+    assert len(set(ids[:3].tolist())) == 1 and ids[2] != ids[3] and ids[3] == ids[4]
+
+
+def test_a_scenario_on_the_real_gfs_sample(gfs_grib: Path) -> None:
+    winds = open_winds(gfs_grib)
+    sim = simulate(Scenario(floating=20, ascending=20, aircraft=0, birds=10, clutter=10,
+                            seed=13, start="2017-04-25T20:00Z", lat_deg=28.5, lon_deg=-80.6,
+                            duration_s=3600.0), winds)
+    kinds = set(sim.truth.kind_of(sim.observations.ref).tolist())
+    assert {"balloon_float", "balloon_ascent"} <= kinds
+    assert sim.observations.time.min() >= winds.coverage.start_s  # type: ignore[operator]
