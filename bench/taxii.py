@@ -5,9 +5,10 @@ TLP:AMBER REL TO five-eyes, 10 % TLP:AMBER REL TO another partner) it starts a n
 (``stratowatch serve``, in its own process) on SQLite and on PostgreSQL and measures, from this
 process over loopback HTTP:
 
-1. ingest: objects/s added with TAXII add-objects (bundles of --bundle objects, one request
-   after another, each acknowledged with its status; durable commits: SQLite WAL
-   synchronous=FULL, PostgreSQL fsync on);
+1. ingest: objects/s added with TAXII add-objects (bundles of --bundle objects over --clients
+   connections, each bundle acknowledged with its status; durable commits: SQLite WAL
+   synchronous=FULL, PostgreSQL fsync on; medallion gets one connection: it serialises
+   requests on one lock anyway);
 2. the latency of one 100-object page (GET objects, limit=100) at a random ``added_after``, p50
    and p99 over --pages requests, for a partner who may read 90 % of the objects.
 
@@ -32,6 +33,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -196,17 +198,31 @@ def bodies(first: list[dict[str, Any]], start: int, stop: int, bundle: int) -> l
     return out
 
 
-def ingest(collection: str, requests: list[bytes], count: int) -> float:
-    """Objects per second through TAXII add-objects, one bundle after another."""
+def ingest(collection: str, requests: list[bytes], count: int, clients: int = 1) -> float:
+    """Objects per second through TAXII add-objects: ``clients`` connections, each posting its
+    share of the bundles one after another."""
     headers = {"Content-Type": TAXII, "Accept": TAXII}
-    with httpx.Client(auth=("ca", PASSWORD), timeout=1200) as client:
-        began = time.perf_counter()
-        for body in requests:
-            response = client.post(f"{collection}objects/", content=body, headers=headers)
-            if response.status_code != 202:
-                raise SystemExit(f"add-objects failed: {response.status_code} "
-                                 f"{response.text[:300]}")
-        return count / (time.perf_counter() - began)
+    failures: list[str] = []
+
+    def post(share: list[bytes]) -> None:
+        with httpx.Client(auth=("ca", PASSWORD), timeout=1200) as client:
+            for body in share:
+                response = client.post(f"{collection}objects/", content=body, headers=headers)
+                if response.status_code != 202:
+                    failures.append(f"{response.status_code} {response.text[:300]}")
+                    return
+
+    shares = [requests[i::clients] for i in range(clients)]
+    threads = [threading.Thread(target=post, args=(share,)) for share in shares]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - began
+    if failures:
+        raise SystemExit(f"add-objects failed: {failures[0]}")
+    return count / elapsed
 
 
 def page_latency(collection: str, stamps: list[str], pages: int, seed: int
@@ -249,6 +265,8 @@ def main() -> None:
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--pages", type=int, default=500)
     parser.add_argument("--bundle", type=int, default=5_000)
+    parser.add_argument("--clients", type=int, default=2,
+                        help="concurrent connections adding bundles to stratowatch")
     parser.add_argument("--medallion-objects", type=int, default=1_000)
     parser.add_argument("--medallion-pages", type=int, default=20)
     parser.add_argument("--medallion-ingest-objects", type=int, default=5_000,
@@ -289,7 +307,7 @@ def main() -> None:
                 requests = bodies(first, 0, args.objects, args.bundle)
                 with stratowatch_node(db, work) as url:
                     began = time.time()
-                    rate = ingest(url, requests, args.objects)
+                    rate = ingest(url, requests, args.objects, args.clients)
                     del requests
                     p50, p99 = page_latency(url, stamps_between(began, time.time()),
                                             args.pages, 3)

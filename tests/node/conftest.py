@@ -17,10 +17,15 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
-from stratowatch.node import (
+for _module in ("fastapi", "uvicorn", "httpx"):
+    pytest.importorskip(_module, reason="the node needs the web stack: "
+                                        "pip install fastapi uvicorn httpx")
+
+import httpx  # noqa: E402
+
+from stratowatch.node import (  # noqa: E402
     CollectionConfig,
     Node,
     NodeConfig,

@@ -7,6 +7,9 @@ import uuid
 from typing import Any
 
 import httpx
+import pytest
+
+pytest.importorskip("taxii2client", reason="pip install taxii2-client")
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
 
 from stratowatch.sharing import Marking, Tlp

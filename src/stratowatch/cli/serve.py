@@ -22,7 +22,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def _run(args: argparse.Namespace) -> int:
-    from stratowatch.node import load_config, serve
+    try:
+        from stratowatch.node import load_config, serve
+    except ImportError as exc:
+        from stratowatch.errors import MissingExtraError
+
+        raise MissingExtraError(f"the node needs its web stack ({exc.name} is missing): "
+                                "pip install fastapi uvicorn stix2-validator") from exc
 
     config = load_config(args.config)
     if args.host is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import TextIO
 
@@ -40,6 +41,8 @@ def serve(config: NodeConfig, *, out: TextIO = sys.stdout) -> None:
     try:
         demo = node.demo_credentials()
         node.start()
+        gc.collect()
+        gc.freeze()  # the long-lived startup objects need no more GC passes (fewer pauses)
         host = f"[{config.host}]" if ":" in config.host else config.host
         print(banner(node, f"http://{host}:{config.port}", demo), file=out, flush=True)
         uvicorn.run(create_app(node), host=config.host, port=config.port, log_level="warning",
