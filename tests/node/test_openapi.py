@@ -17,11 +17,6 @@ from .conftest import PASSWORD, Served  # noqa: E402
 EXAMPLES = int(os.environ.get("STRATOWATCH_SCHEMATHESIS_EXAMPLES", "25"))
 
 
-@pytest.fixture(params=["sqlite"])
-def db_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
-    return f"sqlite:///{tmp_path}/openapi.db"
-
-
 def test_schemathesis_finds_no_server_error(served: Served) -> None:
     import base64
 
