@@ -88,15 +88,30 @@ def transition(dt: float, prm: FloatArray, w0e: float, w0n: float, w1e: float, w
 @njit(cache=True)
 def predict(x: FloatArray, P: FloatArray, F: FloatArray, Q: FloatArray, u: FloatArray,
             x_out: FloatArray, P_out: FloatArray) -> None:
-    """x_out = F x + u, P_out = F P F' + Q."""
-    x_out[:] = F @ x + u
-    P_out[:, :] = F @ P @ F.T + Q
+    """x_out = F x + u, P_out = F P F' + Q (explicit loops: BLAS calls cost more than the
+    arithmetic at 6 x 6)."""
+    FP = np.empty((6, 6))
+    for a in range(6):
+        s = u[a]
+        for c in range(6):
+            s += F[a, c] * x[c]
+        x_out[a] = s
+        for b in range(6):
+            t = 0.0
+            for c in range(6):
+                t += F[a, c] * P[c, b]
+            FP[a, b] = t
+    for a in range(6):
+        for b in range(a, 6):
+            t = Q[a, b]
+            for c in range(6):
+                t += FP[a, c] * F[b, c]
+            P_out[a, b] = t
+            P_out[b, a] = t
 
 
 @njit(cache=True)
-def innovation(xp: FloatArray, Pp: FloatArray, z: FloatArray, r: FloatArray,
-               mask: npt.NDArray[np.bool_]) -> tuple[float, float]:
-    """Mahalanobis distance squared and log-likelihood of a measurement (observed rows only)."""
+def _observed(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
     m = 0
     for a in range(6):
         if mask[a]:
@@ -107,6 +122,56 @@ def innovation(xp: FloatArray, Pp: FloatArray, z: FloatArray, r: FloatArray,
         if mask[a]:
             idx[k] = a
             k += 1
+    return idx
+
+
+@njit(cache=True)
+def _cholesky(S: FloatArray) -> FloatArray:
+    """Lower Cholesky factor of a small symmetric positive definite matrix."""
+    m = S.shape[0]
+    L = np.zeros((m, m))
+    for a in range(m):
+        for b in range(a + 1):
+            s = S[a, b]
+            for c in range(b):
+                s -= L[a, c] * L[b, c]
+            if a == b:
+                L[a, a] = math.sqrt(max(s, 1e-300))
+            else:
+                L[a, b] = s / L[b, b]
+    return L
+
+
+@njit(cache=True)
+def _inverse_spd(S: FloatArray) -> FloatArray:
+    """Inverse of a small symmetric positive definite matrix through its Cholesky factor."""
+    m = S.shape[0]
+    L = _cholesky(S)
+    Li = np.zeros((m, m))
+    for a in range(m):
+        Li[a, a] = 1.0 / L[a, a]
+        for b in range(a):
+            s = 0.0
+            for c in range(b, a):
+                s -= L[a, c] * Li[c, b]
+            Li[a, b] = s / L[a, a]
+    out = np.empty((m, m))
+    for a in range(m):
+        for b in range(a, m):
+            s = 0.0
+            for c in range(b, m):
+                s += Li[c, a] * Li[c, b]
+            out[a, b] = s
+            out[b, a] = s
+    return out
+
+
+@njit(cache=True)
+def innovation(xp: FloatArray, Pp: FloatArray, z: FloatArray, r: FloatArray,
+               mask: npt.NDArray[np.bool_]) -> tuple[float, float]:
+    """Mahalanobis distance squared and log-likelihood of a measurement (observed rows only)."""
+    idx = _observed(mask)
+    m = idx.shape[0]
     S = np.empty((m, m))
     y = np.empty(m)
     for a in range(m):
@@ -114,8 +179,7 @@ def innovation(xp: FloatArray, Pp: FloatArray, z: FloatArray, r: FloatArray,
         for b in range(m):
             S[a, b] = Pp[idx[a], idx[b]]
         S[a, a] += r[idx[a]]
-    L = np.linalg.cholesky(S)
-    # forward substitution: L w = y, d2 = |w|^2
+    L = _cholesky(S)
     w = np.empty(m)
     logdet = 0.0
     for a in range(m):
@@ -133,27 +197,39 @@ def innovation(xp: FloatArray, Pp: FloatArray, z: FloatArray, r: FloatArray,
 @njit(cache=True)
 def update(xp: FloatArray, Pp: FloatArray, z: FloatArray, r: FloatArray,
            mask: npt.NDArray[np.bool_], x_out: FloatArray, P_out: FloatArray) -> None:
-    """Kalman update of the observed rows (Joseph form keeps P symmetric and positive)."""
-    m = 0
-    for a in range(6):
-        if mask[a]:
-            m += 1
-    H = np.zeros((m, 6))
-    R = np.zeros((m, m))
+    """Kalman update of the observed rows: K = P H' S^-1, P = P - K H P (symmetrised)."""
+    idx = _observed(mask)
+    m = idx.shape[0]
+    S = np.empty((m, m))
     y = np.empty(m)
-    k = 0
+    for a in range(m):
+        y[a] = z[idx[a]] - xp[idx[a]]
+        for b in range(m):
+            S[a, b] = Pp[idx[a], idx[b]]
+        S[a, a] += r[idx[a]]
+    Si = _inverse_spd(S)
+    K = np.zeros((6, m))
     for a in range(6):
-        if mask[a]:
-            H[k, a] = 1.0
-            R[k, k] = r[a]
-            y[k] = z[a] - xp[a]
-            k += 1
-    S = H @ Pp @ H.T + R
-    K = Pp @ H.T @ np.linalg.inv(S)
-    x_out[:] = xp + K @ y
-    IKH = np.eye(6) - K @ H
-    P = IKH @ Pp @ IKH.T + K @ R @ K.T
-    P_out[:, :] = 0.5 * (P + P.T)
+        for b in range(m):
+            s = 0.0
+            for c in range(m):
+                s += Pp[a, idx[c]] * Si[c, b]
+            K[a, b] = s
+    for a in range(6):
+        s = xp[a]
+        for b in range(m):
+            s += K[a, b] * y[b]
+        x_out[a] = s
+    for a in range(6):
+        for b in range(a, 6):
+            s = 0.0
+            for c in range(m):
+                s += K[a, c] * Pp[idx[c], b]
+            v = Pp[a, b] - s
+            P_out[a, b] = v
+    for a in range(6):
+        for b in range(a):
+            P_out[a, b] = P_out[b, a]
 
 
 @njit(cache=True)
