@@ -59,6 +59,21 @@ def initial_states(src: IntArray, dst: IntArray, z: FloatArray, r: FloatArray, m
             mu[i, k] = prior[k]
 
 
+@njit(cache=True)
+def _settle(m: int, n: int, confirmed: BoolArray, hits: IntArray, chances: IntArray
+            ) -> tuple[BoolArray, BoolArray]:
+    newly = np.zeros(hits.shape[0], dtype=np.bool_)
+    failed = np.zeros(hits.shape[0], dtype=np.bool_)
+    for i in range(hits.shape[0]):
+        if confirmed[i]:
+            continue
+        if hits[i] >= m and chances[i] <= n:
+            newly[i] = True
+        elif hits[i] + max(n - chances[i], 0) < m:
+            failed[i] = True
+    return newly, failed
+
+
 @dataclass(frozen=True)
 class MofNInitiator:
     """M-of-N confirmation and the initial state priors (m/s, m)."""
@@ -103,6 +118,11 @@ class MofNInitiator:
         initial_states(rows, rows, z, r, mask, wind, models, self.params(),
                        self.prior_row(K), xs, Ps, mu)
         return xs, Ps, mu
+
+    def settle(self, confirmed: BoolArray, hits: IntArray, chances: IntArray
+               ) -> tuple[BoolArray, BoolArray]:
+        """Tentative tracks confirmed now, and those that can no longer be (one pass)."""
+        return _settle(self.m, self.n, confirmed, hits, chances)
 
     def confirmed(self, hits: IntArray, chances: IntArray) -> BoolArray:
         """Tracks that reached M hits within their first N chances."""

@@ -525,11 +525,10 @@ class Tracker:
 
         # confirmation and failure (M of N)
         nn = L.n
-        newly = ~L.confirmed[:nn] & self.initiator.confirmed(L.hits[:nn], L.chances[:nn])
-        L.confirmed[:nn] |= newly
-        for k in L.number[:nn][newly]:
-            self._ever_confirmed.add(int(k))
-        failed = ~L.confirmed[:nn] & self.initiator.failed(L.hits[:nn], L.chances[:nn])
+        newly, failed = self.initiator.settle(L.confirmed[:nn], L.hits[:nn], L.chances[:nn])
+        if newly.any():
+            L.confirmed[:nn] |= newly
+            self._ever_confirmed.update(L.number[:nn][newly].tolist())
 
         # log the updated and new tracks (and, if asked, the coasting ones)
         rows = np.concatenate([np.flatnonzero(hit[:n]), new_rows])
