@@ -64,14 +64,15 @@ def test_radar_only_aircraft_rarely_look_like_balloons_with_winds() -> None:
     c = classify(sim.observations, winds)
     keep = confirmed(c.features)
     assert keep.sum() > 1200
-    # a regression bound, not the goal: bench/detect.py measured about 12 per 10,000 for
-    # aircraft with no transponder at all (slow helicopters and gliders near the wind speed)
+    # a regression bound, not the goal: bench/detect.py measured 8.7 per 10,000 for aircraft
+    # with no transponder at all (steep dives and slow climbs near the wind speed)
     assert int((c.p_balloon[keep] >= 0.5).sum()) <= 3
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="issue 3 target not yet met: bench/detect.py measured 1.6 false "
-                          "balloons per 10,000 aircraft tracks (radar + ADS-B)", strict=False)
+@pytest.mark.xfail(reason="issue 3 target met only on some seeds: bench/detect.py (seed 302) "
+                          "measured 0.8 false balloons per 10,000 aircraft tracks with radar + "
+                          "ADS-B; this seed (402) gives more", strict=False)
 def test_ten_thousand_aircraft_tracks_give_at_most_one_false_balloon() -> None:
     """Radar and ADS-B (80 % of aircraft cooperative), as in the mixed scenarios."""
     from stratowatch.sensing.simulate import AdsbReceiver

@@ -26,9 +26,11 @@ LABELS: tuple[str, ...] = ("balloon", "aircraft", "clutter", "unknown")
 SEA_LEVEL_DENSITY_KGPM3 = 1.225
 FREE_CHI2 = 4.0
 """Chi-square (per component) up to which the fitted model alone weighs the wind evidence."""
+RATE_PENALTY_PER_MPS = 3.0
+"""Log-odds against balloon per m/s of vertical rate beyond the free range."""
 FREE_ASCENT_MPS = 10.0
 """Ascent rate (m/s) up to which the fitted model alone weighs it (latex balloons: 3-8)."""
-FREE_DESCENT_MPS = 8.0
+FREE_DESCENT_MPS = 7.0
 """Sea-level-equivalent descent rate (m/s) up to which the fitted model alone weighs it
 (parachutes: about 5)."""
 DURATION_CAP_S = 1200.0
@@ -80,7 +82,7 @@ def physics_penalties(f: TrackFeatures) -> dict[str, FloatArray]:
     rate = np.nan_to_num(_balloon_rate_mps(f), nan=0.0)
     free = np.where(np.nan_to_num(f.vz_mps, nan=0.0) < 0, FREE_DESCENT_MPS, FREE_ASCENT_MPS)
     return {"wind": -np.maximum(chi - FREE_CHI2, 0.0),
-            "vertical": -2.0 * np.maximum(rate - free, 0.0)}
+            "vertical": -RATE_PENALTY_PER_MPS * np.maximum(rate - free, 0.0)}
 
 
 def design(f: TrackFeatures) -> tuple[FloatArray, tuple[str, ...]]:

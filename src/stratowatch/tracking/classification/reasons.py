@@ -95,15 +95,23 @@ def describe(group: str, f: TrackFeatures, i: int) -> str:
 
 
 def reasons(f: TrackFeatures, contrib: FloatArray) -> list[tuple[str, ...]]:
-    """Per track, the strongest evidence first, each with its log-odds weight for balloon."""
+    """Per track, the strongest evidence first, each with its log-odds weight for balloon;
+    the comparison with the wind comes whenever one was made."""
     out = []
     order = np.argsort(-np.abs(contrib), axis=1)
+    wind = GROUPS.index("wind")
+    compared = np.isfinite(f.wind_chi2)
     for i in range(contrib.shape[0]):
-        told: list[str] = []
+        picked: list[int] = []
         for j in order[i, :MAX_REASONS].tolist():
-            c = float(contrib[i, j])
-            if abs(c) < MIN_WEIGHT and len(told) >= 2:
+            if abs(float(contrib[i, j])) < MIN_WEIGHT and len(picked) >= 2:
                 break
+            picked.append(j)
+        if compared[i] and wind not in picked:
+            picked.append(wind)  # the comparison with the wind is always told when made
+        told = []
+        for j in picked:
+            c = float(contrib[i, j])
             way = "for" if c > 0 else "against"
             told.append(f"{describe(GROUPS[j], f, i)} [{c:+.1f} log-odds {way} balloon]")
         out.append(tuple(told))
