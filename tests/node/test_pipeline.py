@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from stratowatch.drift import FloatProfile, forecast
 from stratowatch.sharing import Keyring, Marking, Tlp, validation_errors, verify
 from stratowatch.sharing import stix as S
 from stratowatch.store import UNFILTERED
+from stratowatch.winds import ZonalJet
 
 from .conftest import Served, node_config, serve_node
 
@@ -15,9 +17,15 @@ T0 = 1_767_225_600.0  # 2026-01-01T00:00Z
 
 
 def reports(callsign: str, start_s: float, n: int, lat: float = 45.0) -> list[dict[str, Any]]:
-    return [{"time": start_s + 600 * i, "lat": lat, "lon": -100.0 + 0.05 * i,
-             "alt_m": 18_000.0, "kind": "telemetry", "callsign": callsign,
-             "sigma_h_m": 30.0} for i in range(n)]
+    """Telemetry of a balloon drifting in the node's winds (the classifier checks the physics:
+    a report track that does not move with the wind is not a free balloon)."""
+    ens = forecast(ZonalJet(), start=T0, lat_deg=lat, lon_deg=-100.0,
+                   profile=FloatProfile(alt_m=18_000.0), duration_s=start_s - T0 + 600 * n,
+                   members=1, output_every_s=600.0)
+    first = round((start_s - T0) / 600)
+    return [{"time": float(ens.times_s[k]), "lat": float(ens.lat_deg[k, 0]),
+             "lon": float(ens.lon_deg[k, 0]), "alt_m": 18_000.0, "kind": "telemetry",
+             "callsign": callsign, "sigma_h_m": 30.0} for k in range(first, first + n)]
 
 
 def all_objects(served: Served, partner: str, collection: str = "balloons"

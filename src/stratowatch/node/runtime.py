@@ -96,9 +96,10 @@ class Node:
         self.inbound = Inbound(store, self.policy, self.keyring, frozenset(keyed),
                                self.definitions, self.hub, self.metrics,
                                save_status=self.audit.save_status)
-        self.pipeline = Pipeline(store, self.publisher, config.pipeline, _winds(config.winds),
+        winds = _winds(config.winds)
+        self.pipeline = Pipeline(store, self.publisher, config.pipeline, winds,
                                  self.signer.identity_id, config.node_id, default_tracker(),
-                                 default_classifier(), self.metrics)
+                                 default_classifier(winds), self.metrics)
         self._collections: dict[tuple[str, str], tuple[Collection | None, float]] = {}
         self.scenario: ScenarioFeed | None = None
         if config.scenario == "builtin":

@@ -1,9 +1,11 @@
 """The pipeline's stages that other layers will own: association, classification, forecasting.
 
-Association and classification call into ``stratowatch.tracking`` when it provides
-``node_tracker()`` / ``node_classifier()``; until then the node uses the plain fallbacks below,
-which are right for cooperative reports (telemetry, ADS-B) and honest about the rest ("unknown").
-Forecasting calls the drift engine.
+Classification calls the tracking layer's calibrated classifier (``stratowatch.tracking.classify``,
+on each track's reports and the node's winds) when it is there, and a plain rule otherwise.
+Association uses ``stratowatch.tracking``'s ``node_tracker()`` when it offers one (its
+``Tracker`` works on whole batches; an incremental adapter is future work); until then reports
+that name their object (telemetry, ADS-B) form one track each. Forecasting calls the drift
+engine.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import importlib
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 from shapely.geometry import mapping
 
@@ -67,16 +69,61 @@ class RuleClassifier:
         return "unknown", None
 
 
+class TrackingClassifier:
+    """The tracking layer's calibrated classifier on one track's reports (with the winds)."""
+
+    LABELS: ClassVar[dict[str, str]] = {
+        "balloon": "free-balloon", "aircraft": "aircraft", "clutter": "bird-or-clutter",
+        "unknown": "unknown"}
+
+    def __init__(self, classify: Any, winds: WindField | None) -> None:
+        self._classify = classify
+        self._winds = winds
+        self._fallback = RuleClassifier()
+
+    def classify(self, rows: Sequence[Row]) -> tuple[str, float | None]:
+        from stratowatch.sensing import Observations
+
+        columns: dict[str, list[Any]] = {name: [] for name in _FIELDS}
+        for row in rows:
+            for name in _FIELDS:
+                value = row.get(name)
+                columns[name].append(value if value is not None else
+                                     ("" if name in _TEXT else float("nan")))
+        columns["ref"] = ["track"] * len(rows)
+        try:
+            result = self._classify(Observations.from_columns(columns), self._winds,
+                                    explain=False)
+        except (ConfigError, CoverageError, ValueError):
+            return self._fallback.classify(rows)
+        if len(result) != 1:
+            return self._fallback.classify(rows)
+        label = self.LABELS.get(str(result.label[0]), "unknown")
+        return label, float(max(result.probabilities[0]))
+
+
+_TEXT = ("sensor_id", "source", "kind", "icao24", "callsign", "category")
+_FIELDS = ("time", "lat", "lon", "alt_m", "sigma_h_m", "sigma_v_m", "vx_mps", "vy_mps",
+           "vz_mps", "rcs_dbsm", *_TEXT)
+
+
 def default_tracker() -> Tracker:
     """The tracking layer's tracker if it offers one, else :class:`KeyedTracker`."""
     made = _from_tracking("node_tracker")
     return made if made is not None else KeyedTracker()
 
 
-def default_classifier() -> Classifier:
-    """The tracking layer's classifier if it offers one, else :class:`RuleClassifier`."""
+def default_classifier(winds: WindField | None = None) -> Classifier:
+    """The tracking layer's classifier if it is installed, else :class:`RuleClassifier`."""
     made = _from_tracking("node_classifier")
-    return made if made is not None else RuleClassifier()
+    if made is not None:
+        return made
+    try:
+        module = importlib.import_module("stratowatch.tracking")
+    except ImportError:
+        return RuleClassifier()
+    classify = getattr(module, "classify", None)
+    return TrackingClassifier(classify, winds) if callable(classify) else RuleClassifier()
 
 
 def _from_tracking(factory: str) -> Any:
