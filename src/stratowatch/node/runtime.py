@@ -86,9 +86,13 @@ class Node:
                 self.keyring.add(identity_id_of(p.id), key)
                 keyed.add(identity_id_of(p.id))
         self.definitions = self._load_definitions()
+        self.validating = validate and _validator_installed()
+        if validate and not self.validating:
+            log.warning("stix2-validator is not installed: objects are signed but not validated "
+                        "(pip install 'stratowatch[stix]')")
         self.audit = AuditBatcher(store, self.metrics)
         self.publisher = Publisher(store, self.policy, self.signer, PUBLISH_COLLECTION,
-                                   self.hub, self.metrics, validate=validate)
+                                   self.hub, self.metrics, validate=self.validating)
         created_s = identity_path.stat().st_mtime if identity_path.exists() else 0.0
         self.publisher.publish_constants(
             S.identity(self.self_partner, created_s=float(int(created_s)),
@@ -209,6 +213,14 @@ class Node:
                     break
                 cursor = page.next
         return found
+
+
+def _validator_installed() -> bool:
+    try:
+        import stix2validator  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _winds(spec: str) -> WindField:

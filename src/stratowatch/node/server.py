@@ -21,6 +21,9 @@ def banner(node: Node, url: str, demo: DemoCredentials | None) -> str:
                 if node.key_created else ""),
              f"  TAXII     {url}/taxii2/   REST {url}/api/v1/   events {url}/events",
              f"  docs      {url}/docs"]
+    if not node.validating:
+        lines.append("  warning   stix2-validator missing: objects are signed, not validated "
+                     "(pip install 'stratowatch[stix]')")
     if node.scenario is not None:
         lines.append("  feed      the built-in scenario: SIMULATED balloons, not real data")
     if demo is not None:
