@@ -108,6 +108,15 @@ def test_taxii_media_types_headers_and_error_messages(served: Served) -> None:
         assert client.get(f"{base}objects/", headers={"Accept": "text/html"}).status_code == 406
         assert client.post(f"{base}objects/", content=b"{}",
                            headers={"Content-Type": "text/plain"}).status_code == 415
+        nul = client.get(f"{base}objects/", params={"match[type]": "a\x00b"})
+        assert nul.status_code == 400 and nul.headers["content-type"] == TAXII
+        bad_creator = dict(sightings(1, start=900)[0], created_by_ref="identity--\x00")
+        status = client.post(f"{base}objects/", json={"objects": [bad_creator]},
+                             headers={"Content-Type": TAXII})
+        assert status.status_code == 202 and status.json()["failure_count"] == 1
+        rest = client.post("/api/v1/observations", json={"observations": [
+            {"time": 0, "lat": 0, "lon": 0, "alt_m": 0, "sensor_id": "a\x00"}]})
+        assert rest.status_code == 400
         readonly = client.post("/taxii2/api/collections/balloons/objects/",
                                json={"objects": []}, headers={"Content-Type": TAXII})
         assert readonly.status_code == 403

@@ -6,6 +6,7 @@ its viewer ask for them (they describe what a partner may call).
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
@@ -71,6 +72,10 @@ class _Timing:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        if b"%00" in scope.get("query_string", b"") or "\x00" in scope.get("path", ""):
+            # No database stores NUL in text (PostgreSQL refuses it): a bad request, said early.
+            await _refuse(send, scope.get("path", "").startswith("/taxii2"))
+            return
         began = time.perf_counter()
         status = {"code": 500}
 
@@ -88,3 +93,13 @@ class _Timing:
                              status=str(status["code"]))
             self.metrics.observe("stratowatch_request_seconds", time.perf_counter() - began,
                                  route=path)
+
+
+async def _refuse(send: Send, taxii: bool) -> None:
+    body = json.dumps({"title": "Bad Request", "http_status": "400",
+                       "description": "NUL characters are not allowed in requests"}).encode()
+    media = b"application/taxii+json;version=2.1" if taxii else b"application/json"
+    await send({"type": "http.response.start", "status": 400,
+                "headers": [(b"content-type", media),
+                            (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})

@@ -16,6 +16,8 @@ import uuid
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from sqlalchemy.exc import StatementError
+
 from stratowatch.errors import ConfigError, ParseError, SignatureError
 from stratowatch.node.events import EventHub
 from stratowatch.node.metrics import Metrics
@@ -71,7 +73,7 @@ class Inbound:
         items, failures, new_definitions = self._label(objects, known, check=False)
         try:
             result = self._store.add_objects(collection_id, items, owner=partner_id)
-        except ParseError:
+        except (ParseError, ValueError, StatementError):
             # Some object is malformed in a way the store refuses for the whole batch: check
             # each (the common, clean batch skips this) and store the others.
             items, failures, new_definitions = self._label(objects, known, check=True)
@@ -98,6 +100,8 @@ class Inbound:
             try:
                 if check or not isinstance(obj, Mapping):
                     _check_shape(obj, index)
+                else:
+                    _check_text(obj, index)
                 self._check_signature(obj)
                 tokens = self._tokens(obj, known)
             except (ParseError, SignatureError, ConfigError, KeyError, TypeError,
@@ -171,6 +175,14 @@ def _dumps(obj: Mapping[str, Any]) -> str:
     return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
 
 
+def _check_text(obj: Mapping[str, Any], index: int) -> None:
+    """NUL in the columns the store indexes (no database keeps it in text; PostgreSQL refuses)."""
+    for name in ("created_by_ref", "spec_version"):
+        value = obj.get(name)
+        if isinstance(value, str) and "\x00" in value:
+            raise ParseError("NUL character", field=f"objects[{index}].{name}")
+
+
 def _check_shape(obj: Any, index: int) -> None:
     """What the store would refuse for the whole batch, refused here for this object alone."""
     if not isinstance(obj, Mapping):
@@ -180,7 +192,7 @@ def _check_shape(obj: Any, index: int) -> None:
     if match is None or match.group(1) != kind:
         raise ParseError(f"id {stix_id!r} is not {kind}--UUID", field=f"objects[{index}].id")
     spec = obj.get("spec_version", "2.1")
-    if not isinstance(spec, str) or not spec or len(spec) > 8:
+    if not isinstance(spec, str) or not spec or len(spec) > 8 or "\x00" in spec:
         raise ParseError(f"bad spec_version {spec!r}", field=f"objects[{index}].spec_version")
     for name in ("created", "modified"):
         value = obj.get(name)
@@ -192,7 +204,7 @@ def _check_shape(obj: Any, index: int) -> None:
             except ConfigError as exc:
                 raise ParseError(str(exc), field=f"objects[{index}].{name}") from exc
     by = obj.get("created_by_ref")
-    if by is not None and not isinstance(by, str):
+    if by is not None and (not isinstance(by, str) or "\x00" in by or len(by) > 128):
         raise ParseError(f"bad created_by_ref {by!r}", field=f"objects[{index}].created_by_ref")
 
 

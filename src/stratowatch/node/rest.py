@@ -81,6 +81,8 @@ class Accepted(BaseModel):
 async def add_observations(body: ObservationsIn, caller: CallerDep, node: NodeDep) -> Accepted:
     marking = Marking.of(body.marking.tlp, body.marking.rel_to)
     rows = [o.model_dump(exclude_none=True) for o in body.observations]
+    if any(isinstance(v, str) and "\x00" in v for row in rows for v in row.values()):
+        raise TaxiiError(400, "Bad Request", "NUL characters are not allowed in observations")
     ids = await run_in_threadpool(node.pipeline.ingest, rows, marking, caller.partner_id)
     return Accepted(ids=ids)
 
