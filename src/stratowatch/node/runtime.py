@@ -89,7 +89,7 @@ class Node:
         self.validating = validate and _validator_installed()
         if validate and not self.validating:
             log.warning("stix2-validator is not installed: objects are signed but not validated "
-                        "(pip install 'stratowatch[stix]')")
+                        "(pip install stix2-validator)")
         self.audit = AuditBatcher(store, self.metrics)
         self.publisher = Publisher(store, self.policy, self.signer, PUBLISH_COLLECTION,
                                    self.hub, self.metrics, validate=self.validating)

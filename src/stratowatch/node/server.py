@@ -23,7 +23,7 @@ def banner(node: Node, url: str, demo: DemoCredentials | None) -> str:
              f"  docs      {url}/docs"]
     if not node.validating:
         lines.append("  warning   stix2-validator missing: objects are signed, not validated "
-                     "(pip install 'stratowatch[stix]')")
+                     "(pip install stix2-validator)")
     if node.scenario is not None:
         lines.append("  feed      the built-in scenario: SIMULATED balloons, not real data")
     if demo is not None:
