@@ -8,7 +8,9 @@ input with no data rows at all (an empty file, a header only) gives an empty bat
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -162,3 +164,14 @@ def parse_time(value: object, field: str = "time") -> float:
 MIN_EPOCH_S = -62135596800.0
 MAX_EPOCH_S = 253402300799.0
 """0001-01-01T00:00:00Z to 9999-12-31T23:59:59Z: outside, a time has no ISO 8601 form."""
+
+
+def json_lines(text: str) -> Iterator[tuple[int, Any]]:
+    """(line number, parsed object or RowError) for each non-blank line of JSON-lines text."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            yield number, json.loads(line)
+        except (ValueError, RecursionError):
+            yield number, RowError("not JSON")

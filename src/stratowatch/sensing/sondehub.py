@@ -18,7 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from stratowatch.errors import ParseError
-from stratowatch.sensing._rows import RowCollector, RowError, check_lat_lon, parse_time, read_text
+from stratowatch.sensing._rows import (
+    RowCollector,
+    RowError,
+    check_lat_lon,
+    json_lines,
+    parse_time,
+    read_text,
+)
 from stratowatch.sensing.observation import Observations
 
 GPS_SIGMA_H_M = 10.0
@@ -78,13 +85,8 @@ def _objects(text: str, source: str) -> Iterator[tuple[int | None, str | None, A
     if stripped.startswith("{") and "\n" in stripped.strip():
         first = stripped.split("\n", 1)[0].strip()
         if first.startswith("{") and first.endswith("}"):
-            for number, line in enumerate(text.splitlines(), start=1):
-                if not line.strip():
-                    continue
-                try:
-                    yield number, None, json.loads(line)
-                except (ValueError, RecursionError):
-                    yield number, None, RowError("not JSON")
+            for number, value in json_lines(text):
+                yield number, None, value
             return
     try:
         doc = json.loads(text)

@@ -28,6 +28,7 @@ from stratowatch.sensing._rows import (
     RowCollector,
     RowError,
     check_lat_lon,
+    json_lines,
     parse_time,
     read_bytes,
 )
@@ -141,12 +142,8 @@ def collect(records: Iterable[tuple[int | None, str | None, Any]], source: str,
 def _json_records(text: str, source: str) -> Iterator[tuple[int | None, str | None, Any]]:
     first = text.lstrip()[:1]
     if first == "{" and text.strip().count("\n") > 0:
-        for number, line in enumerate(text.splitlines(), start=1):
-            if line.strip():
-                try:
-                    yield number, None, json.loads(line)
-                except (ValueError, RecursionError):
-                    yield number, None, RowError("not JSON")
+        for number, value in json_lines(text):
+            yield number, None, value
         return
     try:
         doc = json.loads(text)
