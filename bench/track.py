@@ -20,8 +20,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import itertools
 import sys
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -65,6 +67,8 @@ from stonesoup.predictor.kalman import KalmanPredictor
 from stonesoup.simulator.simple import MultiTargetGroundTruthSimulator, SimpleDetectionSimulator
 from stonesoup.tracker.simple import MultiTargetMixtureTracker, MultiTargetTracker
 from stonesoup.types.array import StateVector
+from stonesoup.types.detection import Clutter, TrueDetection
+from stonesoup.types.groundtruth import GroundTruthPath
 from stonesoup.types.state import GaussianState, State
 from stonesoup.types.track import Track as SSTrack
 from stonesoup.updater.kalman import KalmanUpdater
@@ -74,18 +78,70 @@ LAT0, LON0 = 52.0, 4.0  # where the Cartesian scenario is laid on the Earth (2-D
 
 
 # --------------------------------------------------------------------------- scenarios
+class _HashByOrder:
+    """Hash by creation order. Stone Soup keeps truths and detections in sets of objects hashed
+    by identity (memory address), so the iteration order of those sets, and with it the order
+    of the simulators' random draws and of the trackers' work, changes from process to process:
+    the same seed gave different scenarios. Hashing by a per-scenario counter makes a seed give
+    the same frozen detections, truths and Stone Soup results in every run."""
+
+    _order: int
+
+    def __hash__(self) -> int:
+        return self._order
+
+
+class _Path(_HashByOrder, GroundTruthPath):
+    pass
+
+
+class _TrueDetection(_HashByOrder, TrueDetection):
+    pass
+
+
+class _Clutter(_HashByOrder, Clutter):
+    pass
+
+
+class _OrderedTruthSimulator(MultiTargetGroundTruthSimulator):  # type: ignore[misc]
+    """Stone Soup's simulator, its new paths hashed by birth order (see ``_HashByOrder``)."""
+
+    def _new_target(self, time: Any, random_state: Any, state_vector: Any = None) -> Any:
+        made = super()._new_target(time, random_state, state_vector)
+        path = _Path(made.states, id=made.id)
+        path._order = next(_ORDER[0])
+        return path
+
+
+_ORDER: list[Iterator[int]] = [itertools.count()]
+
+
+def _ordered(dets: set[Any]) -> set[Any]:
+    """A frame's detections again, hashed by their position order (see ``_HashByOrder``)."""
+    out = set()
+    for det in sorted(dets, key=lambda d: tuple(np.ravel(d.state_vector))):
+        cls = _TrueDetection if isinstance(det, TrueDetection) else _Clutter
+        new = cls(**{name: getattr(det, name) for name in type(det).properties})
+        new._order = next(_ORDER[0])
+        out.add(new)
+    return out
+
+
 def scenario(seed: int, q: float, n0: int, birth: float, death: float, steps: int,
              sigma_m: float, extent_m: float, clutter: float, p_d: float) -> dict[str, Any]:
     """A frozen Stone Soup scenario: truths, per-scan detections and the models used."""
-    trans = CombinedLinearGaussianTransitionModel([SSConstantVelocity(q), SSConstantVelocity(q)])
+    _ORDER[0] = itertools.count()
+    trans = CombinedLinearGaussianTransitionModel([SSConstantVelocity(q), SSConstantVelocity(q)],
+                                                  seed=seed)  # the models draw their own noise
     init = GaussianState(StateVector([0, 0, 0, 0]),
                          np.diag([(extent_m / 4) ** 2, 1.0, (extent_m / 4) ** 2, 1.0]),
                          timestamp=START)
-    truth_sim = MultiTargetGroundTruthSimulator(
+    truth_sim = _OrderedTruthSimulator(
         transition_model=trans, initial_state=init, timestep=dt.timedelta(seconds=1),
         number_steps=steps, birth_rate=birth, death_probability=death,
         initial_number_targets=n0, seed=seed)
-    meas = LinearGaussian(ndim_state=4, mapping=(0, 2), noise_covar=np.eye(2) * sigma_m ** 2)
+    meas = LinearGaussian(ndim_state=4, mapping=(0, 2), noise_covar=np.eye(2) * sigma_m ** 2,
+                          seed=seed + 1)
     det_sim = SimpleDetectionSimulator(
         groundtruth=truth_sim, measurement_model=meas,
         meas_range=np.array([[-1, 1], [-1, 1]]) * extent_m, detection_probability=p_d,
@@ -93,7 +149,7 @@ def scenario(seed: int, q: float, n0: int, birth: float, death: float, steps: in
     frames: list[tuple[dt.datetime, set[Any]]] = []
     truths: set[Any] = set()
     for t, dets in det_sim:
-        frames.append((t, set(dets)))
+        frames.append((t, _ordered(dets)))
         truths |= truth_sim.groundtruth_paths
     area = (2 * extent_m) ** 2
     return {"frames": frames, "truths": truths, "trans": trans, "meas": meas, "q": q,

@@ -86,11 +86,9 @@ def transition(dt: float, prm: FloatArray, w0e: float, w0n: float, w1e: float, w
 
 
 @njit(cache=True)
-def predict(x: FloatArray, P: FloatArray, F: FloatArray, Q: FloatArray, u: FloatArray,
-            x_out: FloatArray, P_out: FloatArray) -> None:
-    """x_out = F x + u, P_out = F P F' + Q (explicit loops: BLAS calls cost more than the
-    arithmetic at 6 x 6)."""
-    FP = np.empty((6, 6))
+def predict_into(x: FloatArray, P: FloatArray, F: FloatArray, Q: FloatArray, u: FloatArray,
+                 x_out: FloatArray, P_out: FloatArray, FP: FloatArray) -> None:
+    """``predict`` with caller-owned scratch ``FP`` (6, 6): no allocation in hot loops."""
     for a in range(6):
         s = u[a]
         for c in range(6):
@@ -111,125 +109,115 @@ def predict(x: FloatArray, P: FloatArray, F: FloatArray, Q: FloatArray, u: Float
 
 
 @njit(cache=True)
-def _observed(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.int64]:
-    m = 0
-    for a in range(6):
-        if mask[a]:
-            m += 1
-    idx = np.empty(m, dtype=np.int64)
-    k = 0
-    for a in range(6):
-        if mask[a]:
-            idx[k] = a
-            k += 1
-    return idx
+def predict(x: FloatArray, P: FloatArray, F: FloatArray, Q: FloatArray, u: FloatArray,
+            x_out: FloatArray, P_out: FloatArray) -> None:
+    """x_out = F x + u, P_out = F P F' + Q (explicit loops: BLAS calls cost more than the
+    arithmetic at 6 x 6)."""
+    predict_into(x, P, F, Q, u, x_out, P_out, np.empty((6, 6)))
 
 
 @njit(cache=True)
-def _cholesky(S: FloatArray) -> FloatArray:
-    """Lower Cholesky factor of a small symmetric positive definite matrix."""
-    m = S.shape[0]
-    L = np.zeros((m, m))
+def _observed_into(mask: npt.NDArray[np.bool_], idx: npt.NDArray[np.int64]) -> int:
+    """Observed rows of a report into ``idx`` (6,); returns how many."""
+    m = 0
+    for a in range(6):
+        if mask[a]:
+            idx[m] = a
+            m += 1
+    return m
+
+
+@njit(cache=True)
+def _innovation_factor(xp: FloatArray, Pp: FloatArray, z: FloatArray, r: FloatArray,
+                       idx: npt.NDArray[np.int64], m: int, y: FloatArray,
+                       L: FloatArray) -> None:
+    """Innovation y and the lower Cholesky factor L of S = H P H' + R (first m rows used)."""
     for a in range(m):
+        ia = idx[a]
+        y[a] = z[ia] - xp[ia]
         for b in range(a + 1):
-            s = S[a, b]
+            s = Pp[ia, idx[b]]
+            if a == b:
+                s += r[ia]
             for c in range(b):
                 s -= L[a, c] * L[b, c]
             if a == b:
                 L[a, a] = math.sqrt(max(s, 1e-300))
             else:
                 L[a, b] = s / L[b, b]
-    return L
 
 
 @njit(cache=True)
-def _inverse_spd(S: FloatArray) -> FloatArray:
-    """Inverse of a small symmetric positive definite matrix through its Cholesky factor."""
-    m = S.shape[0]
-    L = _cholesky(S)
-    Li = np.zeros((m, m))
-    for a in range(m):
-        Li[a, a] = 1.0 / L[a, a]
-        for b in range(a):
-            s = 0.0
-            for c in range(b, a):
-                s -= L[a, c] * Li[c, b]
-            Li[a, b] = s / L[a, a]
-    out = np.empty((m, m))
-    for a in range(m):
-        for b in range(a, m):
-            s = 0.0
-            for c in range(b, m):
-                s += Li[c, a] * Li[c, b]
-            out[a, b] = s
-            out[b, a] = s
-    return out
-
-
-@njit(cache=True)
-def innovation(xp: FloatArray, Pp: FloatArray, z: FloatArray, r: FloatArray,
-               mask: npt.NDArray[np.bool_]) -> tuple[float, float]:
-    """Mahalanobis distance squared and log-likelihood of a measurement (observed rows only)."""
-    idx = _observed(mask)
-    m = idx.shape[0]
-    S = np.empty((m, m))
-    y = np.empty(m)
-    for a in range(m):
-        y[a] = z[idx[a]] - xp[idx[a]]
-        for b in range(m):
-            S[a, b] = Pp[idx[a], idx[b]]
-        S[a, a] += r[idx[a]]
-    L = _cholesky(S)
-    w = np.empty(m)
+def innovation_into(xp: FloatArray, Pp: FloatArray, z: FloatArray, r: FloatArray,
+                    mask: npt.NDArray[np.bool_], scratch: FloatArray,
+                    idx: npt.NDArray[np.int64]) -> tuple[float, float]:
+    """``innovation`` with caller-owned scratch (``scratch`` (8, 6), ``idx`` (6,))."""
+    m = _observed_into(mask, idx)
+    L = scratch[:6]
+    y = scratch[6]
+    w = scratch[7]
+    _innovation_factor(xp, Pp, z, r, idx, m, y, L)
     logdet = 0.0
+    d2 = 0.0
     for a in range(m):
         s = y[a]
         for b in range(a):
             s -= L[a, b] * w[b]
         w[a] = s / L[a, a]
         logdet += 2.0 * math.log(L[a, a])
-    d2 = 0.0
-    for a in range(m):
         d2 += w[a] * w[a]
     return d2, -0.5 * (d2 + logdet + m * LOG_2PI)
+
+
+@njit(cache=True)
+def innovation(xp: FloatArray, Pp: FloatArray, z: FloatArray, r: FloatArray,
+               mask: npt.NDArray[np.bool_]) -> tuple[float, float]:
+    """Mahalanobis distance squared and log-likelihood of a measurement (observed rows only)."""
+    return innovation_into(xp, Pp, z, r, mask, np.empty((8, 6)), np.empty(6, dtype=np.int64))
+
+
+@njit(cache=True)
+def update_into(xp: FloatArray, Pp: FloatArray, z: FloatArray, r: FloatArray,
+                mask: npt.NDArray[np.bool_], x_out: FloatArray, P_out: FloatArray,
+                scratch: FloatArray, idx: npt.NDArray[np.int64]) -> None:
+    """``update`` with caller-owned scratch (``scratch`` (20, 6), ``idx`` (6,)); x_out and
+    P_out may not alias xp and Pp."""
+    m = _observed_into(mask, idx)
+    L = scratch[:6]
+    y = scratch[6]
+    W = scratch[7:13]  # W = L^-1 H P (m x 6); then K = W' L^-1, P - K H P = P - W'W
+    v = scratch[13]
+    _innovation_factor(xp, Pp, z, r, idx, m, y, L)
+    for a in range(m):  # forward solve L v = y
+        s = y[a]
+        for b in range(a):
+            s -= L[a, b] * v[b]
+        v[a] = s / L[a, a]
+    for col in range(6):  # forward solve L W = H P, column by column
+        for a in range(m):
+            s = Pp[idx[a], col]
+            for b in range(a):
+                s -= L[a, b] * W[b, col]
+            W[a, col] = s / L[a, a]
+    for a in range(6):
+        s = xp[a]
+        for b in range(m):
+            s += W[b, a] * v[b]
+        x_out[a] = s
+        for c in range(a, 6):
+            t = Pp[a, c]
+            for b in range(m):
+                t -= W[b, a] * W[b, c]
+            P_out[a, c] = t
+            P_out[c, a] = t
 
 
 @njit(cache=True)
 def update(xp: FloatArray, Pp: FloatArray, z: FloatArray, r: FloatArray,
            mask: npt.NDArray[np.bool_], x_out: FloatArray, P_out: FloatArray) -> None:
     """Kalman update of the observed rows: K = P H' S^-1, P = P - K H P (symmetrised)."""
-    idx = _observed(mask)
-    m = idx.shape[0]
-    S = np.empty((m, m))
-    y = np.empty(m)
-    for a in range(m):
-        y[a] = z[idx[a]] - xp[idx[a]]
-        for b in range(m):
-            S[a, b] = Pp[idx[a], idx[b]]
-        S[a, a] += r[idx[a]]
-    Si = _inverse_spd(S)
-    K = np.zeros((6, m))
-    for a in range(6):
-        for b in range(m):
-            s = 0.0
-            for c in range(m):
-                s += Pp[a, idx[c]] * Si[c, b]
-            K[a, b] = s
-    for a in range(6):
-        s = xp[a]
-        for b in range(m):
-            s += K[a, b] * y[b]
-        x_out[a] = s
-    for a in range(6):
-        for b in range(a, 6):
-            s = 0.0
-            for c in range(m):
-                s += K[a, c] * Pp[idx[c], b]
-            v = Pp[a, b] - s
-            P_out[a, b] = v
-    for a in range(6):
-        for b in range(a):
-            P_out[a, b] = P_out[b, a]
+    update_into(xp, Pp, z, r, mask, x_out, P_out, np.empty((20, 6)),
+                np.empty(6, dtype=np.int64))
 
 
 @njit(cache=True)
@@ -259,5 +247,5 @@ def oos_update(x: FloatArray, P: FloatArray, F: FloatArray, x_tau: FloatArray,
     P_out[:, :] = 0.5 * (Pn + Pn.T)
 
 
-__all__ = ["innovation", "oos_update", "plane_move", "plane_offsets_m", "predict", "transition",
-           "update"]
+__all__ = ["innovation", "innovation_into", "oos_update", "plane_move", "plane_offsets_m",
+           "predict", "predict_into", "transition", "update", "update_into"]

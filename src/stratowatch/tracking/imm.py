@@ -21,13 +21,13 @@ from numba import njit
 
 from stratowatch.tracking.filters import (
     LOG_2PI,
-    innovation,
+    innovation_into,
     oos_update,
     plane_move,
     plane_offsets_m,
-    predict,
+    predict_into,
     transition,
-    update,
+    update_into,
 )
 from stratowatch.tracking.models import DRIFT, NCV
 
@@ -39,10 +39,9 @@ MU_FLOOR = 1e-6
 
 
 @njit(cache=True)
-def _tpm(dt: float, models: FloatArray) -> FloatArray:
-    """Mode transition probabilities p[from, to] over dt seconds."""
+def _tpm(dt: float, models: FloatArray, p: FloatArray) -> None:
+    """Mode transition probabilities p[from, to] over dt seconds, into ``p`` (K, K)."""
     K = models.shape[0]
-    p = np.zeros((K, K))
     for a in range(K):
         if K == 1:
             p[a, a] = 1.0
@@ -50,7 +49,39 @@ def _tpm(dt: float, models: FloatArray) -> FloatArray:
         stay = math.exp(-abs(dt) / models[a, 7])
         for b in range(K):
             p[a, b] = stay if a == b else (1.0 - stay) / (K - 1)
-    return p
+
+
+@njit(cache=True)
+def _mix(i: int, dt: float, xs: FloatArray, Ps: FloatArray, mu: FloatArray, models: FloatArray,
+         tp: FloatArray, cbar: FloatArray, x0: FloatArray, P0: FloatArray) -> None:
+    """IMM mixing of track i over dt: predicted mode probabilities cbar (K,) and the mixed
+    initial state x0 (K, 6) and covariance P0 (K, 6, 6) of each mode (no allocation)."""
+    K = models.shape[0]
+    if dt < 0.0 or K == 1:
+        for b in range(K):
+            cbar[b] = mu[i, b]
+            x0[b, :] = xs[i, b]
+            P0[b, :, :] = Ps[i, b]
+        return
+    _tpm(dt, models, tp)
+    for b in range(K):
+        c = 0.0
+        for a in range(K):
+            c += tp[a, b] * mu[i, a]
+        cbar[b] = c
+        for k in range(6):
+            v = 0.0
+            for a in range(K):
+                v += tp[a, b] * mu[i, a] / c * xs[i, a, k]
+            x0[b, k] = v
+        for k in range(6):
+            for m in range(k, 6):
+                v = 0.0
+                for a in range(K):
+                    w = tp[a, b] * mu[i, a] / c
+                    v += w * (Ps[i, a, k, m] + (xs[i, a, k] - x0[b, k]) * (xs[i, a, m] - x0[b, m]))
+                P0[b, k, m] = v
+                P0[b, m, k] = v
 
 
 @njit(cache=True)
@@ -77,33 +108,19 @@ def pair_scores(pi: IntArray, pj: IntArray, xs: FloatArray, Ps: FloatArray, mu: 
     K = models.shape[0]
     F = np.empty((6, 6))
     Q = np.empty((6, 6))
+    FP = np.empty((6, 6))
     u = np.empty(6)
     zz = np.empty(6)
+    tp = np.empty((K, K))
     x0 = np.empty((K, 6))
     P0 = np.empty((K, 6, 6))
+    scratch = np.empty((8, 6))
+    idx = np.empty(6, dtype=np.int64)
     for p in range(pi.shape[0]):
         i = pi[p]
         j = pj[p]
         dt = mt[j] - t[i]
-        if dt >= 0.0 and K > 1:
-            tp = _tpm(dt, models)
-            for b in range(K):
-                c = 0.0
-                for a in range(K):
-                    c += tp[a, b] * mu[i, a]
-                cbar_out[p, b] = c
-                x0[b, :] = 0.0
-                for a in range(K):
-                    x0[b, :] += tp[a, b] * mu[i, a] / c * xs[i, a]
-                P0[b, :, :] = 0.0
-                for a in range(K):
-                    d = xs[i, a] - x0[b]
-                    P0[b, :, :] += tp[a, b] * mu[i, a] / c * (Ps[i, a] + np.outer(d, d))
-        else:
-            for b in range(K):
-                cbar_out[p, b] = mu[i, b]
-                x0[b, :] = xs[i, b]
-                P0[b, :, :] = Ps[i, b]
+        _mix(i, dt, xs, Ps, mu, models, tp, cbar_out[p], x0, P0)
         measurement(rlat[i], rlon[i], mlat[j], mlon[j], z[j], zz)
         dims = 0
         for a in range(6):
@@ -113,8 +130,8 @@ def pair_scores(pi: IntArray, pj: IntArray, xs: FloatArray, Ps: FloatArray, mu: 
         top = -np.inf
         for b in range(K):
             transition(dt, models[b], w0[i, 0], w0[i, 1], w1[i, 0], w1[i, 1], F, Q, u)
-            predict(x0[b], P0[b], F, Q, u, x_out[p, b], P_out[p, b])
-            d2, ll = innovation(x_out[p, b], P_out[p, b], zz, r[j], mask[j])
+            predict_into(x0[b], P0[b], F, Q, u, x_out[p, b], P_out[p, b], FP)
+            d2, ll = innovation_into(x_out[p, b], P_out[p, b], zz, r[j], mask[j], scratch, idx)
             d2min = min(d2min, d2)
             ll_out[p, b] = ll
             top = max(top, math.log(max(cbar_out[p, b], 1e-300)) + ll)
@@ -191,6 +208,8 @@ def gnn_update(ai: IntArray, ap: IntArray, pj: IntArray, xs: FloatArray, Ps: Flo
     zz = np.empty(6)
     logw = np.empty(K)
     logf = np.empty(K)
+    scratch = np.empty((20, 6))
+    idx = np.empty(6, dtype=np.int64)
     for q in range(ai.shape[0]):
         i = ai[q]
         p = ap[q]
@@ -199,7 +218,8 @@ def gnn_update(ai: IntArray, ap: IntArray, pj: IntArray, xs: FloatArray, Ps: Flo
         measurement(rlat[i], rlon[i], mlat[j], mlon[j], z[j], zz)
         for b in range(K):
             if dt >= 0.0:
-                update(x_pr[p, b], P_pr[p, b], zz, r[j], mask[j], xs[i, b], Ps[i, b])
+                update_into(x_pr[p, b], P_pr[p, b], zz, r[j], mask[j], xs[i, b], Ps[i, b],
+                            scratch, idx)
             else:
                 transition(dt, models[b], w0[i, 0], w0[i, 1], w0[i, 0], w0[i, 1], F, Q, u)
                 oos_update(xs[i, b].copy(), Ps[i, b].copy(), F, x_pr[p, b], P_pr[p, b], zz,
