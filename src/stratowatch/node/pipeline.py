@@ -1,34 +1,46 @@
 """The node's pipeline, run incrementally as observations arrive.
 
-    ingest    store the observations (acknowledged once committed), queue them
-    track     assign each to a track (the tracking layer's tracker, else report keys)
-    classify  free balloon / aircraft / bird-or-clutter / unknown for each touched track
-    forecast  a drift ensemble for each balloon track, at most every ``forecast_every_s``
-    publish   sightings, balloons, tracks and forecasts as signed STIX, each marked with the
-              most restrictive marking of its inputs
+    ingest    store the node's observations (acknowledged once committed) and queue them; read
+              partners' sightings from the inbox when the event hub says something arrived
+    track     feed each batch to one persistent tracker (``fusion``: the tracking layer's
+              Tracker, its tracks named for the node across batches, generations and restarts)
+    classify  free balloon / aircraft / bird-or-clutter / unknown from the tracker's calibrated
+              class probabilities, for each touched track
+    forecast  a drift ensemble for each shared balloon track, at most every ``forecast_every_s``
+    publish   sightings of the node's reports, the balloon, the track and its forecasts as signed
+              STIX, each track product marked with the most restrictive marking of its inputs
 
-One worker thread runs the stages for one batch at a time, so track state needs no locks. The
-state of every track is saved in the store with the track, and reloaded on start.
+A track is shared (published, and stored for partners to read) once it holds a report this node
+ingested itself, has ``MIN_REPORTS_TO_SHARE`` reports (the calibrated classifier's minimum) and
+is classified free balloon or unknown; from then on every version is published. Other tracks
+(aircraft, clutter, and tracks made only of partners' sightings, which the partners shared
+themselves) are kept for the node alone. One worker thread runs every stage, so track state
+needs no locks. Each track's state is saved with it in the store and reloaded on start.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
+import math
 import queue
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from stratowatch.node.config import PipelineConfig
+from stratowatch.node.events import EventHub
+from stratowatch.node.fusion import REPLAY_REPORTS, Fusion, Report, SavedTrack, TrackUpdate
 from stratowatch.node.metrics import Metrics
 from stratowatch.node.publish import Outgoing, Publisher
-from stratowatch.node.stages import Classifier, Tracker, drift_forecast
+from stratowatch.node.sightings import PartnerSightings
+from stratowatch.node.stages import drift_forecast, make_tracker, node_class
 from stratowatch.sharing import Marking, audience_tokens, most_restrictive
 from stratowatch.sharing import stix as S
 from stratowatch.sharing._ids import det_id
+from stratowatch.sharing.policy import owner_token
 from stratowatch.sharing.stix import TrackPoint
 from stratowatch.store import UNFILTERED, Store
 from stratowatch.timeutil import to_epoch_s
@@ -36,16 +48,17 @@ from stratowatch.winds import WindField
 
 log = logging.getLogger(__name__)
 MAX_STATES = 500  # states (and sighting refs) kept on a track object: the most recent
+MIN_REPORTS_TO_SHARE = 3
+SHARED_CLASSES = frozenset({"free-balloon", "unknown"})
+POLL_S = 0.2  # the worker looks at the event hub this often when idle
 SENSOR_KINDS = frozenset(S.SENSOR_KINDS)
 
 
 @dataclass
 class Batch:
-    """Observations as stored (with their ids), their marking, and who supplied them."""
+    """Reports to run through the stages (the node's own, or partners' sightings)."""
 
-    rows: list[dict[str, Any]]
-    marking: Marking
-    source: str
+    reports: list[Report]
 
 
 @dataclass
@@ -57,33 +70,49 @@ class TrackState:
     balloon_id: str
     created_s: float
     states: list[TrackPoint] = field(default_factory=list)
+    p_balloon: list[float] = field(default_factory=list)
+    reports: list[Report] = field(default_factory=list)  # the latest, for a restart
+    report_keys: list[str] = field(default_factory=list)  # provenance (the latest MAX_STATES)
     sighting_ids: list[str] = field(default_factory=list)
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    sources: set[str] = field(default_factory=set)
     marking: Marking | None = None
+    class_probs: dict[str, float] = field(default_factory=dict)
     classification: str = "unknown"
     class_probability: float | None = None
+    n_reports: int = 0
+    own: bool = False
+    shared: bool = False
+    joins: list[dict[str, Any]] = field(default_factory=list)
     modified_s: float = 0.0
     last_forecast_s: float | None = None
     balloon: dict[str, Any] | None = None
     balloon_marking: Marking | None = None
+    new: list[Report] = field(default_factory=list)  # this batch's reports (not saved)
 
 
 class Pipeline:
-    """ingest -> track -> classify -> forecast -> publish, one batch at a time."""
+    """ingest -> track -> classify -> forecast -> publish, one batch at a time.
+
+    ``partner_sightings`` (with ``hub``) brings partners' TAXII sightings into the same
+    tracker; ``fusion`` defaults to one on the tracking layer's Tracker with ``winds``.
+    """
 
     def __init__(self, store: Store, publisher: Publisher, config: PipelineConfig,
-                 winds: WindField, creator: str, self_id: str, tracker: Tracker,
-                 classifier: Classifier, metrics: Metrics) -> None:
+                 winds: WindField, creator: str, self_id: str, metrics: Metrics, *,
+                 fusion: Fusion | None = None, partner_sightings: PartnerSightings | None = None,
+                 hub: EventHub | None = None) -> None:
         self._store = store
         self._publisher = publisher
         self._config = config
         self._winds = winds
         self._creator = creator
         self._self_id = self_id
-        self._tracker = tracker
-        self._classifier = classifier
         self._metrics = metrics
-        self._queue: queue.Queue[Batch | None] = queue.Queue()
+        self._fusion = fusion or Fusion(lambda: make_tracker(winds))
+        self._inbox = partner_sightings
+        self._hub = hub
+        self._seen_generation: int | None = None
+        self._queue: queue.Queue[Batch | _Marker | None] = queue.Queue()
         self._tracks: dict[str, TrackState] = {}
         self._thread: threading.Thread | None = None
         self._load_tracks()
@@ -97,10 +126,10 @@ class Pipeline:
         The observations are durable when this returns; the products follow asynchronously.
         """
         ids = self._store.observations.add(rows, audience_tokens(marking, source))
-        stored = [{**dict(row), "id": i, "time": to_epoch_s(row["time"])}
-                  for i, row in zip(ids, rows, strict=True)]
+        reports = [Report(f"observation/{i}", {**dict(row), "time": to_epoch_s(row["time"])},
+                          marking, source) for i, row in zip(ids, rows, strict=True)]
         self._metrics.inc("stratowatch_observations_total", len(ids))
-        self._queue.put(Batch(stored, marking, source))
+        self._queue.put(Batch(reports))
         return ids
 
     def start(self) -> None:
@@ -117,92 +146,150 @@ class Pipeline:
             self._thread = None
 
     def wait_idle(self, timeout_s: float = 120.0) -> None:
-        """Block until every queued batch is processed (the worker must be running)."""
+        """Block until every batch queued and every partner sighting stored before this call is
+        processed (the worker must be running)."""
         done = threading.Event()
-        self._queue.put_nowait(_Marker(done))  # type: ignore[arg-type]
+        self._queue.put_nowait(_Marker(done))
         done.wait(timeout_s)
 
     def run_pending(self) -> None:
-        """Process every queued batch on the calling thread (no worker needed)."""
+        """Process every queued batch and new partner sighting on the calling thread."""
         while True:
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
-                return
+                break
             self._handle(item)
+        self._poll_partners(force=True)
 
     def _run(self) -> None:
         while True:
-            item = self._queue.get()
+            try:
+                item = self._queue.get(timeout=POLL_S)
+            except queue.Empty:
+                self._poll_partners()
+                continue
             if item is None:
                 return
             self._handle(item)
 
     def _handle(self, item: Batch | _Marker | None) -> None:
         if isinstance(item, _Marker):
+            self._poll_partners(force=True)
             item.done.set()
         elif item is not None:
-            try:
-                self.process(item)
-            except Exception:  # one bad batch must not stop the node; it is logged
-                log.exception("pipeline failed on a batch of %d observations", len(item.rows))
+            self._process_logged(item)
+            self._poll_partners()
+
+    def _process_logged(self, batch: Batch) -> None:
+        try:
+            self.process(batch)
+        except Exception:  # one bad batch must not stop the node; it is logged
+            log.exception("pipeline failed on a batch of %d reports", len(batch.reports))
+
+    def _poll_partners(self, *, force: bool = False) -> None:
+        """Track the partners' sightings added since the cursor, if the hub moved."""
+        if self._inbox is None:
+            return
+        generation = None if self._hub is None else self._hub.generation
+        if not force and generation == self._seen_generation:
+            return
+        self._seen_generation = generation
+        try:
+            while True:
+                reports, cursor = self._inbox.read()
+                if cursor is None:
+                    return
+                if reports:
+                    self._metrics.inc("stratowatch_partner_reports_total", len(reports))
+                    self._process_logged(Batch(reports))
+                self._inbox.commit(cursor)
+        except Exception:
+            log.exception("reading partners' sightings failed")
 
     # -- the stages, top to bottom ----------------------------------------------------------------
 
     def process(self, batch: Batch) -> None:
         """Run one batch through every stage."""
-        touched = self._track(batch)
+        began = time.perf_counter()
+        touched = self._track(self._fusion.add(batch.reports))
         for state in touched:
             self._classify(state)
-        outgoing = self._sightings(batch, touched)
+        outgoing: list[Outgoing] = []
         for state in touched:
-            outgoing += self._track_products(state)
-            outgoing += self._forecast(state)
+            if self._shares(state):
+                outgoing += self._sightings(state)
+                outgoing += self._track_products(state)
+                outgoing += self._forecast(state)
         self._publisher.publish(outgoing)
         self._save(touched)
+        self._metrics.observe("stratowatch_pipeline_batch_seconds", time.perf_counter() - began)
 
-    def _track(self, batch: Batch) -> list[TrackState]:
-        """Assign the batch's observations to tracks; the tracks touched, with new states."""
-        keys = self._tracker.assign(batch.rows)
-        touched: dict[str, TrackState] = {}
-        for row, key in sorted(zip(batch.rows, keys, strict=True), key=lambda rk: rk[0]["time"]):
-            if key is None:
-                continue
-            state = self._tracks.get(key) or self._new_track(key, float(row["time"]))
-            self._tracks[key] = state
-            state.states.append(_point(row))
-            state.rows = [*state.rows[-MAX_STATES + 1:], row]
-            state.marking = (batch.marking if state.marking is None
-                             else most_restrictive([state.marking, batch.marking]))
-            row["_track"] = key
-            touched[key] = state
-        for state in touched.values():
-            state.states = sorted(state.states, key=lambda s: s.time_s)[-MAX_STATES:]
-        return list(touched.values())
+    def _track(self, updates: Iterable[TrackUpdate]) -> list[TrackState]:
+        """Fold the tracker's news into the node's tracks; the tracks touched."""
+        touched = []
+        for u in updates:
+            state = self._tracks.get(u.key)
+            if state is None:
+                first = min([p.time_s for p in u.states] + [r.time_s for r in u.new])
+                state = self._tracks[u.key] = self._new_track(u.key, first)
+            last = state.states[-1].time_s if state.states else -math.inf
+            for point, p in zip(u.states, u.p_balloon, strict=True):
+                if point.time_s > last + 1e-3:  # states already kept (to the ms) stay as they were
+                    state.states.append(point)
+                    state.p_balloon.append(p)
+                    last = point.time_s
+            del state.states[:-MAX_STATES], state.p_balloon[:-MAX_STATES]
+            new = sorted(u.new, key=lambda r: r.time_s)
+            state.reports = sorted([*state.reports, *new], key=lambda r: r.time_s)[
+                -REPLAY_REPORTS:]
+            state.report_keys = [*state.report_keys, *(r.key for r in new)][-MAX_STATES:]
+            state.sighting_ids = [*state.sighting_ids, *(r.sighting_id for r in new
+                                                        if r.sighting_id)][-MAX_STATES:]
+            state.sources.update(r.source for r in new)
+            state.marking = most_restrictive([*([state.marking] if state.marking else []),
+                                              *(r.marking for r in new)])
+            state.n_reports += len(new)
+            state.own = state.own or any(r.sighting_id is None for r in new)
+            state.class_probs = u.class_probs
+            state.joins = _joins(state.joins, u)
+            state.new = new
+            if state.states:
+                touched.append(state)
+        return touched
 
     def _classify(self, state: TrackState) -> None:
-        state.classification, state.class_probability = self._classifier.classify(state.rows)
+        state.classification, state.class_probability = node_class(state.class_probs)
 
-    def _sightings(self, batch: Batch, touched: Sequence[TrackState]) -> list[Outgoing]:
-        """One sighting per associated observation, under the observation's own marking."""
-        by_key = {s.key: s for s in touched}
-        sources = frozenset() if batch.source == self._self_id else frozenset({batch.source})
+    def _shares(self, state: TrackState) -> bool:
+        """Whether the track is published (see the module docstring); once shared, always."""
+        if not state.shared and state.own and state.n_reports >= MIN_REPORTS_TO_SHARE \
+                and state.classification in SHARED_CLASSES:
+            state.shared = True
+        return state.shared
+
+    def _sightings(self, state: TrackState) -> list[Outgoing]:
+        """A sighting of each of the node's own reports on the track not yet published, under
+        the report's own marking (partners' sightings are theirs, referenced, not restated)."""
+        published = set(state.sighting_ids)
         out = []
-        for row in batch.rows:
-            state = by_key.get(row.get("_track", ""))
-            if state is None:
-                continue
+        todo = {r.key: r for r in [*state.reports, *state.new] if r.sighting_id is None}
+        for r in sorted(todo.values(), key=lambda r: r.time_s):
+            row = r.row
             kind = row.get("kind") or "other"
             obj = S.sighting(
-                creator=self._creator, balloon_ref=state.balloon_id, marking=batch.marking,
-                time_s=float(row["time"]), lat=float(row["lat"]), lon=float(row["lon"]),
+                creator=self._creator, balloon_ref=state.balloon_id, marking=r.marking,
+                time_s=r.time_s, lat=float(row["lat"]), lon=float(row["lon"]),
                 alt_m=float(row["alt_m"]),
                 sensor_kind=kind if kind in SENSOR_KINDS else "other",
                 sigma_h_m=_opt(row.get("sigma_h_m")), sigma_v_m=_opt(row.get("sigma_v_m")),
                 velocity_mps=_velocity(row), sensor_id=row.get("sensor_id") or None,
-                report_key=f"observation/{row['id']}")
+                report_key=r.key)
+            if obj["id"] in published:
+                continue
             state.sighting_ids = [*state.sighting_ids[-MAX_STATES + 1:], obj["id"]]
-            out.append(Outgoing(obj, batch.marking, sources))
+            sources = frozenset() if r.source == self._self_id else frozenset({r.source})
+            out.append(Outgoing(obj, r.marking, sources))
         return out
 
     def _track_products(self, state: TrackState) -> list[Outgoing]:
@@ -277,40 +364,36 @@ class Pipeline:
                              modified_s=state.states[-1].time_s)
 
     def _save(self, touched: Iterable[TrackState]) -> None:
+        """Shared tracks under their marking's audience (as their STIX objects); the others for
+        this node alone."""
         for state in touched:
             assert state.marking is not None
-            tokens = audience_tokens(state.marking, self._self_id)  # as for its STIX object
+            tokens = (audience_tokens(state.marking, self._self_id) if state.shared
+                      else frozenset({owner_token(self._self_id)}))
             self._store.tracks.put(state.track_id, _track_view(state), tokens,
                                    classification=state.classification,
                                    updated_us=round(state.states[-1].time_s * 1e6))
 
     def _load_tracks(self) -> None:
+        """The saved tracks, and the tracker primed with the live ones' latest reports."""
+        saved = []
         for record in self._store.tracks.list(UNFILTERED, limit=1_000_000):
-            saved = record.payload.get("_state")
-            if not isinstance(saved, dict):
+            try:
+                state = _from_view(record.id, record.payload)
+            except (KeyError, TypeError, ValueError) as exc:
+                log.warning("track %s not resumed: %s", record.id, exc)
                 continue
-            state = TrackState(
-                key=saved["key"], track_id=record.id, balloon_id=saved["balloon_id"],
-                created_s=saved["created_s"],
-                states=[TrackPoint(**p) for p in saved["states"]],
-                sighting_ids=list(saved["sighting_ids"]), rows=list(saved["rows"]),
-                marking=Marking.from_dict(saved["marking"]),
-                classification=saved["classification"],
-                class_probability=saved["class_probability"], modified_s=saved["modified_s"],
-                last_forecast_s=saved["last_forecast_s"], balloon=saved["balloon"],
-                balloon_marking=Marking.from_dict(saved["marking"]))
+            if state is None:
+                continue
             self._tracks[state.key] = state
+            saved.append(SavedTrack(state.key, state.reports,
+                                    state.classification == "free-balloon"))
+        self._fusion.restore(saved)
 
 
 class _Marker:
     def __init__(self, done: threading.Event) -> None:
         self.done = done
-
-
-def _point(row: Mapping[str, Any]) -> TrackPoint:
-    return TrackPoint(float(row["time"]), float(row["lat"]), float(row["lon"]),
-                      float(row["alt_m"]), _velocity(row), _opt(row.get("sigma_h_m")),
-                      _opt(row.get("sigma_v_m")))
 
 
 def _opt(value: Any) -> float | None:
@@ -324,24 +407,76 @@ def _velocity(row: Mapping[str, Any]) -> tuple[float, float, float] | None:
     return (float(parts[0]), float(parts[1]), float(parts[2]))  # type: ignore[arg-type]
 
 
+def _joins(kept: list[dict[str, Any]], u: TrackUpdate) -> list[dict[str, Any]]:
+    """Long-gap joins behind the track (with the forecast's verdict), each once."""
+    out = list(kept)
+    seen = {(j["gap_s"], j["llr"]) for j in out}
+    for jn in u.joins:
+        item = {"gap_s": round(jn.gap_s, 3), "distance_m": round(jn.distance_m, 1),
+                "miss_m": round(jn.miss_m, 1), "llr": round(jn.llr, 3),
+                "forecast_members": int(jn.forecast.n_members),
+                "earlier_sources": list(jn.earlier_sources),
+                "later_sources": list(jn.later_sources)}
+        if (item["gap_s"], item["llr"]) not in seen:
+            seen.add((item["gap_s"], item["llr"]))
+            out.append(item)
+    return out
+
+
 def _track_view(state: TrackState) -> dict[str, Any]:
     """The REST view of a track, with the pipeline's state to resume from after a restart."""
     assert state.marking is not None
     return {
         "id": state.track_id, "balloon_ref": state.balloon_id,
         "classification": state.classification, "class_probability": state.class_probability,
+        "p_balloon": (state.p_balloon[-1] if state.p_balloon
+                      and math.isfinite(state.p_balloon[-1]) else None),
         "first_seen_s": state.states[0].time_s, "last_seen_s": state.states[-1].time_s,
-        "states": [p.to_json() for p in state.states], "marking": state.marking.to_dict(),
+        "states": [{**p.to_json(), "p_balloon": round(pb, 6) if math.isfinite(pb) else None}
+                   for p, pb in zip(state.states, state.p_balloon, strict=True)],
+        "marking": state.marking.to_dict(), "shared": state.shared,
+        "n_reports": state.n_reports, "sources": sorted(state.sources),
+        "observations": state.report_keys, "sighting_refs": state.sighting_ids,
+        "joins": state.joins,
         "_state": {
-            "key": state.key, "balloon_id": state.balloon_id, "created_s": state.created_s,
-            "states": [dataclasses.asdict(p) for p in state.states],
-            "sighting_ids": state.sighting_ids,
-            "rows": [{k: v for k, v in r.items() if not k.startswith("_")} for r in state.rows],
-            "marking": state.marking.to_dict(), "classification": state.classification,
-            "class_probability": state.class_probability, "modified_s": state.modified_s,
+            "version": 2, "key": state.key, "balloon_id": state.balloon_id,
+            "created_s": state.created_s, "modified_s": state.modified_s,
             "last_forecast_s": state.last_forecast_s, "balloon": state.balloon,
+            "balloon_marking": (state.balloon_marking.to_dict()
+                                if state.balloon_marking is not None else None),
+            "class_probs": state.class_probs, "own": state.own,
+            "reports": [r.to_json() for r in state.reports],
         },
     }
+
+
+def _from_view(track_id: str, view: Mapping[str, Any]) -> TrackState | None:
+    """A saved track (``_track_view``) back as the pipeline's state; None if not resumable."""
+    saved = view.get("_state")
+    if not isinstance(saved, Mapping) or saved.get("version") != 2:
+        return None
+    marking = Marking.from_dict(view["marking"])
+    states = [TrackPoint(to_epoch_s(s["time"]), float(s["lat"]), float(s["lon"]),
+                         float(s["alt_m"]),
+                         tuple(s["velocity_mps"]) if s.get("velocity_mps") else None,
+                         s.get("sigma_h_m"), s.get("sigma_v_m"))
+              for s in view["states"]]
+    if not states:
+        return None
+    return TrackState(
+        key=saved["key"], track_id=track_id, balloon_id=saved["balloon_id"],
+        created_s=saved["created_s"], states=states,
+        p_balloon=[math.nan if s.get("p_balloon") is None else float(s["p_balloon"])
+                   for s in view["states"]],
+        reports=[Report.from_json(r) for r in saved["reports"]],
+        report_keys=list(view["observations"]), sighting_ids=list(view["sighting_refs"]),
+        sources=set(view["sources"]), marking=marking, class_probs=dict(saved["class_probs"]),
+        classification=view["classification"], class_probability=view["class_probability"],
+        n_reports=int(view["n_reports"]), own=bool(saved["own"]), shared=bool(view["shared"]),
+        joins=list(view["joins"]), modified_s=saved["modified_s"],
+        last_forecast_s=saved["last_forecast_s"], balloon=saved["balloon"],
+        balloon_marking=(Marking.from_dict(saved["balloon_marking"])
+                         if saved.get("balloon_marking") else None))
 
 
 def _forecast_view(obj: Mapping[str, Any], marking: Marking) -> dict[str, Any]:

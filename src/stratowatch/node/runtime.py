@@ -32,7 +32,7 @@ from stratowatch.node.metrics import Metrics
 from stratowatch.node.pipeline import Pipeline
 from stratowatch.node.publish import Publisher
 from stratowatch.node.scenario import ScenarioFeed
-from stratowatch.node.stages import default_classifier, default_tracker
+from stratowatch.node.sightings import PartnerSightings
 from stratowatch.sharing import Keyring, Marking, Partner, Policy, Tlp, partner_tokens
 from stratowatch.sharing import stix as S
 from stratowatch.sharing.policy import identity_id_of
@@ -101,9 +101,12 @@ class Node:
                                self.definitions, self.hub, self.metrics,
                                save_status=self.audit.save_status)
         winds = _winds(config.winds)
+        inbox = (PartnerSightings(store, INBOX_COLLECTION, self.signer.identity_id,
+                                  self.definitions)
+                 if INBOX_COLLECTION in {c.id for c in config.collections} else None)
         self.pipeline = Pipeline(store, self.publisher, config.pipeline, winds,
-                                 self.signer.identity_id, config.node_id, default_tracker(),
-                                 default_classifier(winds), self.metrics)
+                                 self.signer.identity_id, config.node_id, self.metrics,
+                                 partner_sightings=inbox, hub=self.hub)
         self._collections: dict[tuple[str, str], tuple[Collection | None, float]] = {}
         self.scenario: ScenarioFeed | None = None
         if config.scenario == "builtin":
