@@ -24,7 +24,7 @@ from numba import njit
 from stratowatch.errors import ConfigError
 from stratowatch.geo.sphere import EARTH_RADIUS_M
 from stratowatch.sensing.adsb import LIGHTER_THAN_AIR
-from stratowatch.sensing.observation import Observations, concat
+from stratowatch.sensing.observation import FIELDS, Observations, concat
 from stratowatch.tracking import imm
 from stratowatch.tracking.association import JPDA, GNNWith2DAssignment
 from stratowatch.tracking.classifier import ModeClassifier, StateFeatures, TrackClassifier
@@ -66,6 +66,18 @@ def _count_chances(n: int, confirmed: BoolArray, rlat: FloatArray, rlon: FloatAr
             inside = inside and lo0 - lon_pad <= rlon[i] <= lo1 + lon_pad
         if inside or hit[i]:
             chances[i] += 1
+
+
+def _take(obs: Observations, rows: IntArray) -> Observations:
+    """Rows ``rows`` (an index array, so every column is a copy) of a batch, without building
+    and validating it again: its rows were validated when it was made, and ``tracks()`` takes
+    a selection per track (thousands in a large scene), where re-validation cost more than the
+    tracking itself."""
+    out = Observations.__new__(Observations)
+    for name in FIELDS:
+        setattr(out, name, getattr(obs, name)[rows])
+    out.skipped = obs.skipped
+    return out
 
 
 class _Live:
@@ -275,18 +287,17 @@ class Tracker:
                    else concat(b.obs for b in self._batches))
         order = np.lexsort((t, number))
         o_order = np.lexsort((o_idx, o_num))
+        L = self._live
         confirmed = {self._resolve_one(k) for k in self._ever_confirmed}
-        for r in range(self._live.n):
-            if self._live.confirmed[r]:
-                confirmed.add(self._resolve_one(int(self._live.number[r])))
+        confirmed.update(self._resolve_one(k) for k in L.number[:L.n][L.confirmed[:L.n]].tolist())
         out: list[Track] = []
+        rows_of: list[IntArray] = []
         nums, starts = np.unique(number[order], return_index=True)
         ends = np.r_[starts[1:], order.size]
         onums, ostarts = np.unique(o_num[o_order], return_index=True)
         oends = np.r_[ostarts[1:], o_order.size]
         opos = {int(k): (int(s), int(e)) for k, s, e in zip(onums, ostarts, oends, strict=True)}
-        for k, s, e in zip(nums, starts, ends, strict=True):
-            k = int(k)
+        for k, s, e in zip(nums.tolist(), starts.tolist(), ends.tolist(), strict=True):
             is_conf = k in confirmed
             if not is_conf and not include_tentative:
                 continue
@@ -300,48 +311,54 @@ class Tracker:
                 velocity_mps=snap[sel, 5:8], sigma_h_m=snap[sel, 8], p_balloon=probs[sel, 0],
                 p_drift=snap[sel, 9],
                 class_probs={c: float(final[q]) for q, c in enumerate(CLASSES)},
-                observations=all_obs[obs_rows], joins=list(self._joins.get(k, [])),
+                observations=_take(all_obs, obs_rows), joins=list(self._joins.get(k, [])),
                 confirmed=is_conf))
+            rows_of.append(obs_rows)
         if self.classify_reports and out:
-            self._classify_by_reports(out, snap[order], number[order])
+            self._classify_by_reports(out, rows_of, all_obs, snap[order], number[order])
         return out
 
-    def _classify_by_reports(self, tracks: list[Track], snap: FloatArray,
-                             number: IntArray) -> None:
-        """Class probabilities from the report classifier, on each track's reports at doubling
-        counts (3, 6, 12, ... and all); each state takes the latest count it had reached."""
+    def _classify_by_reports(self, tracks: list[Track], rows_of: list[IntArray],
+                             all_obs: Observations, snap: FloatArray, number: IntArray) -> None:
+        """Class probabilities from the report classifier, on each track's reports (rows
+        ``rows_of`` of ``all_obs``) at doubling counts (3, 6, 12, ... and all); each state takes
+        the latest count it had reached."""
         try:
             from stratowatch.tracking.classification import LABELS, classify
         except ImportError:  # pragma: no cover - the classification package ships with us
             return
-        parts, keys = [], []
-        for tk in tracks:
-            obs = tk.observations.sorted_by_time()
-            n = len(obs)
-            if n < MIN_REPORTS_TO_CLASSIFY:
-                continue
-            counts = []
-            k = MIN_REPORTS_TO_CLASSIFY
-            while k < n:
-                counts.append(k)
-                k *= 2
-            counts.append(n)
-            for k in counts:
-                part = obs[:k]
-                part.ref[:] = f"{tk.number}#{k}"
-                parts.append(part)
-                keys.append((tk.number, k))
-        if not parts:
+        pieces: list[IntArray] = []
+        refs: list[str] = []
+        sizes: list[int] = []
+        counts_of: list[list[int]] = []
+        t_all = all_obs.time
+        for tk, rows in zip(tracks, rows_of, strict=True):
+            n = rows.size
+            counts: list[int] = []
+            if n >= MIN_REPORTS_TO_CLASSIFY:
+                rows = rows[np.argsort(t_all[rows], kind="stable")]
+                k = MIN_REPORTS_TO_CLASSIFY
+                while k < n:
+                    counts.append(k)
+                    k *= 2
+                counts.append(n)
+                for k in counts:
+                    pieces.append(rows[:k])
+                    refs.append(f"{tk.number}#{k}")
+                    sizes.append(k)
+            counts_of.append(counts)
+        if not pieces:
             return
-        result = classify(concat(parts), self.winds, explain=False)
+        batch = _take(all_obs, np.concatenate(pieces))
+        batch.ref = np.repeat(np.array(refs, dtype=object), sizes)
+        result = classify(batch, self.winds, explain=False)
         cols = [LABELS.index(c) for c in CLASSES]
         by_ref = {str(r): result.probabilities[i, cols] for i, r in enumerate(result.ref)}
         starts = np.searchsorted(number, [tk.number for tk in tracks], side="left")
-        for tk, s0 in zip(tracks, starts, strict=True):
-            ks = [k for (num, k) in keys if num == tk.number]
+        for tk, s0, ks in zip(tracks, starts.tolist(), counts_of, strict=True):
             if not ks:
                 continue
-            n_obs = snap[s0:s0 + len(tk), 10]
+            n_obs = snap[s0:s0 + len(tk.times_s), 10]
             for k in ks:
                 probs = by_ref.get(f"{tk.number}#{k}")
                 if probs is None:
