@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +110,15 @@ def read_transaction(engine: Engine) -> Iterator[Connection]:
 
 
 def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert many rows of the same keys in the connection's transaction, at driver speed.
+    """Insert many rows of the same keys in the connection's transaction, at driver speed."""
+    if rows:
+        names = list(rows[0])
+        insert_tuples(conn, table, names, [tuple(row[name] for name in names) for row in rows])
+
+
+def insert_tuples(conn: Connection, table: Table, names: Sequence[str],
+                  rows: Sequence[Sequence[Any]]) -> None:
+    """Insert rows given as tuples in ``names`` order, in the connection's transaction.
 
     PostgreSQL: COPY (one INSERT per row is 3-4 times slower). SQLite: the driver's own
     executemany of one prepared statement (SQLAlchemy's per-row parameter handling would cost
@@ -118,18 +126,17 @@ def bulk_insert(conn: Connection, table: Table, rows: list[dict[str, Any]]) -> N
     """
     if not rows:
         return
-    names = list(rows[0])
     columns = ", ".join(f'"{name}"' for name in names)
     raw: Any = conn.connection.driver_connection
     if is_sqlite(conn):
         marks = ", ".join("?" * len(names))
-        raw.executemany(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})',
-                        [tuple(row[name] for name in names) for row in rows])
+        raw.executemany(f'INSERT INTO "{table.name}" ({columns}) VALUES ({marks})', rows)
         return
     with raw.cursor() as cursor, cursor.copy(
             f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        write = copy.write_row
         for row in rows:
-            copy.write_row([row[name] for name in names])
+            write(row)
 
 
 def _sqlite_engine(url: URL, synchronous: str) -> Engine:

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Engine
 
 from stratowatch.errors import ConfigError, ParseError
-from stratowatch.store.engine import bulk_insert, is_sqlite, write_transaction
+from stratowatch.store.engine import insert_tuples, is_sqlite, write_transaction
 from stratowatch.store.records import AddResult, ObjectRef
 from stratowatch.store.removal import floors
 from stratowatch.store.schema import collections, object_tokens, objects
@@ -33,6 +33,10 @@ _ID = re.compile(r"^([a-z0-9][a-z0-9-]{0,62})--"
                  r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
 _LOOKUP_CHUNK = 500
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
+_OBJECT_COLUMNS = ("added_seq", "collection_id", "stix_id", "type", "spec_version", "created_us",
+                   "version_us", "created_by_ref", "owner", "date_added_us", "is_latest",
+                   "is_first", "json", "signature")
+_TOKEN_COLUMNS = ("added_seq", "token", "collection_id", "type", "is_latest", "is_first")
 #: The version of an object with neither ``modified`` nor ``created`` (most SCOs): one version.
 UNVERSIONED_US = 0
 
@@ -134,23 +138,18 @@ def _insert(conn: Connection, collection_id: str, owner: str | None, new: list[_
         versions.setdefault(row.stix_id, []).append(row.version_us)
     bounds = {sid: (min(vs), max(vs)) for sid, vs in versions.items()}
 
-    object_rows: list[dict[str, Any]] = []
-    token_rows: list[dict[str, Any]] = []
-    for offset, row in enumerate(new):
+    object_rows: list[tuple[Any, ...]] = []
+    token_rows: list[tuple[Any, ...]] = []
+    add_object, add_token = object_rows.append, token_rows.append
+    for seq, row in enumerate(new, seq0):
         first_v, last_v = bounds[row.stix_id]
-        seq = seq0 + offset
         is_latest = row.version_us == last_v
         is_first = row.version_us == first_v
-        object_rows.append({
-            "added_seq": seq, "collection_id": collection_id, "stix_id": row.stix_id,
-            "type": row.type, "spec_version": row.spec_version, "created_us": row.created_us,
-            "version_us": row.version_us, "created_by_ref": row.created_by_ref, "owner": owner,
-            "date_added_us": date0 + offset, "is_latest": is_latest, "is_first": is_first,
-            "json": row.json, "signature": row.signature,
-        })
-        token_rows.extend({"added_seq": seq, "token": token, "collection_id": collection_id,
-                           "type": row.type, "is_latest": is_latest, "is_first": is_first}
-                          for token in row.tokens)
+        add_object((seq, collection_id, row.stix_id, row.type, row.spec_version, row.created_us,
+                    row.version_us, row.created_by_ref, owner, date0 + seq - seq0, is_latest,
+                    is_first, row.json, row.signature))
+        for token in row.tokens:
+            add_token((seq, token, collection_id, row.type, is_latest, is_first))
 
     no_longer_latest: list[int] = []
     no_longer_first: list[int] = []
@@ -164,8 +163,8 @@ def _insert(conn: Connection, collection_id: str, owner: str | None, new: list[_
             if first and version != first_v:
                 no_longer_first.append(seq)
 
-    bulk_insert(conn, objects, object_rows)
-    bulk_insert(conn, object_tokens, token_rows)
+    insert_tuples(conn, objects, _OBJECT_COLUMNS, object_rows)
+    insert_tuples(conn, object_tokens, _TOKEN_COLUMNS, token_rows)
     for table in (objects, object_tokens):
         if no_longer_latest:
             conn.execute(update(table).where(table.c.added_seq.in_(no_longer_latest))

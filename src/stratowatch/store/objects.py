@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 
 from stratowatch.errors import ConfigError
 from stratowatch.store.cursor import CursorCodec
-from stratowatch.store.engine import read_transaction
+from stratowatch.store.engine import is_sqlite, read_transaction
 from stratowatch.store.ingest import ObjectItem, add_objects
 from stratowatch.store.query import Filters, VersionMatch, page_query
 from stratowatch.store.records import AddResult, ManifestEntry, Page, StoredObject
@@ -34,6 +34,7 @@ class ObjectStore:
     def __init__(self, engine: Engine, cursors: CursorCodec) -> None:
         self._engine = engine
         self._cursors = cursors
+        self._token_array = not is_sqlite(engine)
 
     def add(self, collection_id: str, items: Iterable[ObjectItem],
             owner: str | None) -> AddResult:
@@ -104,7 +105,7 @@ class ObjectStore:
             return Page([], False, None, None, None)
         after_us = None if added_after is None else parse_us(added_after, field="added_after")
         statement, params = page_query(projection, collection_id, held, after_seq, after_us,
-                                       filters, limit + 1)
+                                       filters, limit + 1, token_array=self._token_array)
         with read_transaction(self._engine) as conn:
             rows = conn.execute(statement, params).all()
         more = len(rows) > limit

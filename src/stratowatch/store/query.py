@@ -32,6 +32,7 @@ from sqlalchemy import (
     true,
     union_all,
 )
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from stratowatch.errors import ConfigError
 from stratowatch.store.schema import object_tokens, objects
@@ -82,15 +83,19 @@ class Filters:
 
 def page_query(projection: str, collection_id: str, tokens: tuple[str, ...] | None,
                after_seq: int, added_after_us: int | None, filters: Filters,
-               limit: int) -> tuple[Select[Any], dict[str, Any]]:
+               limit: int, *, token_array: bool = False) -> tuple[Select[Any], dict[str, Any]]:
     """The statement and parameters for the first ``limit`` matching versions after both
     ``after_seq`` and ``added_after_us``, in order, as ``projection`` ("objects" or
     "manifest") columns.
 
     Statements are built once per shape (number of tokens, which filters) and then only
     executed with new parameters: building a union of subqueries costs more than running it.
+    ``token_array`` (PostgreSQL) passes the tokens as one array that the statement unnests, so
+    every reader shares one short statement: one server-side prepared plan, and a text short
+    enough for the driver to cache its conversion.
     """
-    shape = (projection, None if tokens is None else len(tokens), bool(filters.types),
+    n_tokens = None if tokens is None else -1 if token_array else len(tokens)
+    shape = (projection, n_tokens, bool(filters.types),
              filters.all_versions, filters.last, filters.first, bool(filters.ids),
              bool(filters.stamps), bool(filters.specs))
     params: dict[str, Any] = {"collection_id": collection_id, "after_seq": after_seq,
@@ -130,7 +135,9 @@ def _statement(shape: tuple[Any, ...]) -> Select[Any]:
     filters = Filters(ids=("",) if ids else (), types=("",) if types else (),
                       all_versions=all_versions, last=last, first=first,
                       stamps=(0,) if stamps else (), specs=("",) if specs else ())
-    if n_tokens is not None and not (ids or stamps or specs):
+    if n_tokens == -1 and not (ids or stamps or specs):
+        seqs = _by_token_array(filters)
+    elif n_tokens is not None and not (ids or stamps or specs):
         seqs = _by_token(n_tokens, filters)
     else:
         seqs = _by_object(n_tokens is not None, filters)
@@ -141,13 +148,33 @@ def _statement(shape: tuple[Any, ...]) -> Select[Any]:
             .order_by(o.c.added_seq))
 
 
-def _by_token(n_tokens: int, filters: Filters) -> Select[tuple[int]]:
+def _residual(filters: Filters) -> list[ColumnElement[bool]]:
+    """The type and version filters, answered from the token index alone."""
     t = object_tokens
     residual: list[ColumnElement[bool]] = []
     if filters.types:
         residual.append(t.c.type.in_(bindparam("types", expanding=True)))
     if not filters.all_versions:
         residual.append(_version_clause(t.c.is_latest, t.c.is_first, filters))
+    return residual
+
+
+def _by_token_array(filters: Filters) -> Select[tuple[int]]:
+    """As :func:`_by_token`, for any number of tokens: a LATERAL walk per unnested token."""
+    t = object_tokens
+    held = (func.unnest(bindparam("tokens", type_=ARRAY(String))).table_valued("token")
+            .render_derived("held"))
+    hits = (select(t.c.added_seq)
+            .where(t.c.collection_id == _COLLECTION, t.c.token == held.c.token,
+                   t.c.added_seq > func.greatest(_SEQ_AT, _CURSOR), *_residual(filters))
+            .order_by(t.c.added_seq).limit(_LIMIT).lateral("hits"))
+    return (select(hits.c.added_seq).select_from(held).join(hits, true()).distinct()
+            .order_by(hits.c.added_seq).limit(_LIMIT))
+
+
+def _by_token(n_tokens: int, filters: Filters) -> Select[tuple[int]]:
+    t = object_tokens
+    residual = _residual(filters)
 
     def one(i: int) -> Select[tuple[int]]:
         return (select(t.c.added_seq)

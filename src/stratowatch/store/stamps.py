@@ -7,6 +7,7 @@ Integers sort and compare exactly on every database, where text timestamps with 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import time
 
@@ -16,6 +17,7 @@ _STAMP = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:[Zz]|\+00:?00)$"
 )
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_EPOCH_ORDINAL = dt.date(1970, 1, 1).toordinal()
 
 
 def parse_us(value: str | int | dt.datetime, *, field: str = "timestamp") -> int:
@@ -36,13 +38,14 @@ def parse_us(value: str | int | dt.datetime, *, field: str = "timestamp") -> int
         raise ConfigError(f"{field}: not a UTC timestamp like 2024-01-31T12:00:00.000Z: {value!r}")
     year, month, day, hour, minute, second, frac = match.groups()
     try:
-        moment = dt.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second),
-                             tzinfo=dt.UTC)
+        days = _days(int(year), int(month), int(day))
     except ValueError as exc:
         raise ConfigError(f"{field}: {exc}: {value!r}") from exc
-    micro = int((frac or "0")[:6].ljust(6, "0"))
-    delta = moment - _EPOCH
-    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + micro
+    h, m, s = int(hour), int(minute), int(second)
+    if h > 23 or m > 59 or s > 59:
+        raise ConfigError(f"{field}: time of day out of range: {value!r}")
+    micro = int(frac[:6].ljust(6, "0")) if frac else 0
+    return (((days * 24 + h) * 60 + m) * 60 + s) * 1_000_000 + micro
 
 
 def format_us(value_us: int, *, precision: str = "auto") -> str:
@@ -52,11 +55,26 @@ def format_us(value_us: int, *, precision: str = "auto") -> str:
     times one microsecond apart, and a client that echoes them back must not lose that.
     """
     seconds, micro = divmod(int(value_us), 1_000_000)
-    moment = _EPOCH + dt.timedelta(seconds=seconds)
-    head = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    days, of_day = divmod(seconds, 86_400)
+    hour, rest = divmod(of_day, 3600)
+    minute, second = divmod(rest, 60)
+    head = f"{_date(days)}T{hour:02d}:{minute:02d}:{second:02d}"
     if precision == "auto" and micro % 1000 == 0:
         return f"{head}.{micro // 1000:03d}Z"
     return f"{head}.{micro:06d}Z"
+
+
+# Stamps of one batch share a handful of dates: the calendar arithmetic is done once per date.
+@functools.lru_cache(maxsize=1024)
+def _days(year: int, month: int, day: int) -> int:
+    """Days since 1970-01-01 (ValueError for a date that does not exist)."""
+    return dt.date(year, month, day).toordinal() - _EPOCH_ORDINAL
+
+
+@functools.lru_cache(maxsize=1024)
+def _date(days: int) -> str:
+    """``YYYY-MM-DD`` of a day count since the epoch (ValueError outside years 1 to 9999)."""
+    return dt.date.fromordinal(days + _EPOCH_ORDINAL).isoformat()
 
 
 def now_us() -> int:
