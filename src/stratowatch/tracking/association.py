@@ -2,9 +2,10 @@
 
 Both split the gated (track, report) graph into connected clusters first, so a scene of
 thousands of tracks is thousands of small problems; clusters with one track or one report need
-no assignment at all (compiled), the rest go to ``scipy.optimize.linear_sum_assignment`` (GNN)
-or to exact joint-event enumeration (JPDA; clusters above ``max_events`` joint events fall back to
-Fitzgerald's cheap JPDA).
+no assignment at all, the rest are solved exactly by the shortest-augmenting-path (Hungarian)
+method (GNN, all compiled: one call per frame, no Python per cluster) or by exact joint-event
+enumeration (JPDA; clusters above ``max_events`` joint events fall back to Fitzgerald's cheap
+JPDA).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 from numba import njit
-from scipy.optimize import linear_sum_assignment
 
 from stratowatch.tracking.imm import jpda_marginals
 
@@ -65,14 +65,100 @@ def clusters(pi: IntArray, pj: IntArray, n_tracks: int, n_reports: int
 
 
 @njit(cache=True)
-def _gnn_core(pi: IntArray, pj: IntArray, cost: FloatArray, n_tracks: int, n_reports: int
-              ) -> tuple[IntArray, IntArray, IntArray]:
-    """Pairs worth assigning (negative cost) split into clusters: the least-cost pair of every
-    cluster with one track or one report (chosen), and the pairs and labels of the others."""
+def _hungarian(a: FloatArray) -> IntArray:
+    """Least-cost assignment of every row of ``a`` (n rows <= m columns) to a distinct column:
+    shortest augmenting paths with row and column potentials, O(n^2 m)."""
+    n, m = a.shape
+    u = np.zeros(n + 1)
+    v = np.zeros(m + 1)
+    owner = np.zeros(m + 1, dtype=np.int64)  # row (1-based) holding column j; 0: none
+    way = np.zeros(m + 1, dtype=np.int64)
+    minv = np.empty(m + 1)
+    used = np.empty(m + 1, dtype=np.bool_)
+    for i in range(1, n + 1):
+        owner[0] = i
+        j0 = 0
+        minv[:] = np.inf
+        used[:] = False
+        while True:
+            used[j0] = True
+            i0 = owner[j0]
+            delta = np.inf
+            j1 = 0
+            for j in range(1, m + 1):
+                if not used[j]:
+                    cur = a[i0 - 1, j - 1] - u[i0] - v[j]
+                    if cur < minv[j]:
+                        minv[j] = cur
+                        way[j] = j0
+                    if minv[j] < delta:
+                        delta = minv[j]
+                        j1 = j
+            for j in range(m + 1):
+                if used[j]:
+                    u[owner[j]] += delta
+                    v[j] -= delta
+                else:
+                    minv[j] -= delta
+            j0 = j1
+            if owner[j0] == 0:
+                break
+        while j0 != 0:
+            j1 = way[j0]
+            owner[j0] = owner[j1]
+            j0 = j1
+    col_of = np.full(n, -1, dtype=np.int64)
+    for j in range(1, m + 1):
+        if owner[j] > 0:
+            col_of[owner[j] - 1] = j - 1
+    return col_of
+
+
+@njit(cache=True)
+def _solve_cluster(idx: IntArray, pi: IntArray, pj: IntArray, cost: FloatArray,
+                   t_local: IntArray, m_local: IntArray, out: IntArray, k: int) -> int:
+    """Least-cost assignment within one cluster (pairs ``idx``), unassigned costing 0, so only
+    pairs of negative cost are kept; appends the chosen pair indices to ``out`` from ``k``."""
+    nt = 0
+    nm = 0
+    for q in idx:
+        if t_local[pi[q]] < 0:
+            t_local[pi[q]] = nt
+            nt += 1
+        if m_local[pj[q]] < 0:
+            m_local[pj[q]] = nm
+            nm += 1
+    rows_are_tracks = nt <= nm
+    nr, nc = (nt, nm) if rows_are_tracks else (nm, nt)
+    mat = np.zeros((nr, nc))
+    pair_at = np.full((nr, nc), -1, dtype=np.int64)
+    for q in idx:
+        a, b = t_local[pi[q]], m_local[pj[q]]
+        if not rows_are_tracks:
+            a, b = b, a
+        mat[a, b] = cost[q]
+        pair_at[a, b] = q
+    col_of = _hungarian(mat)
+    for a in range(nr):
+        c = col_of[a]
+        if c >= 0 and pair_at[a, c] >= 0 and mat[a, c] < 0.0:
+            out[k] = pair_at[a, c]
+            k += 1
+    for q in idx:  # leave the scratch maps clean for the next cluster
+        t_local[pi[q]] = -1
+        m_local[pj[q]] = -1
+    return k
+
+
+@njit(cache=True)
+def gnn_assign(pi: IntArray, pj: IntArray, cost: FloatArray, n_tracks: int,
+               n_reports: int) -> IntArray:
+    """Indices of the pairs of the least-cost joint assignment (pairs of positive cost are never
+    chosen): per cluster, the best pair where the cluster has one track or one report, the
+    Hungarian method elsewhere."""
     ok = np.flatnonzero(cost < 0.0)
     if ok.size == 0:
-        e = np.empty(0, dtype=np.int64)
-        return e, e, e
+        return np.empty(0, dtype=np.int64)
     lab, n_t, n_m = clusters(pi[ok], pj[ok], n_tracks, n_reports)
     n_lab = n_t.shape[0]
     best = np.full(n_lab, -1, dtype=np.int64)
@@ -85,22 +171,56 @@ def _gnn_core(pi: IntArray, pj: IntArray, cost: FloatArray, n_tracks: int, n_rep
                 best[c] = q
         else:
             n_hard += 1
-    chosen = np.empty(n_lab, dtype=np.int64)
+    out = np.empty(ok.size, dtype=np.int64)
     k = 0
     for c in range(n_lab):
         if best[c] >= 0:
-            chosen[k] = ok[best[c]]
+            out[k] = ok[best[c]]
             k += 1
-    hard = np.empty(n_hard, dtype=np.int64)
-    hard_lab = np.empty(n_hard, dtype=np.int64)
+    if n_hard:
+        hard = np.empty(n_hard, dtype=np.int64)
+        hard_lab = np.empty(n_hard, dtype=np.int64)
+        h = 0
+        for q in range(ok.size):
+            c = lab[q]
+            if not (n_t[c] == 1 or n_m[c] == 1):
+                hard[h] = ok[q]
+                hard_lab[h] = c
+                h += 1
+        order = np.argsort(hard_lab, kind="mergesort")
+        hard = hard[order]
+        hard_lab = hard_lab[order]
+        t_local = np.full(n_tracks, -1, dtype=np.int64)
+        m_local = np.full(n_reports, -1, dtype=np.int64)
+        s = 0
+        for e in range(1, n_hard + 1):
+            if e == n_hard or hard_lab[e] != hard_lab[s]:
+                k = _solve_cluster(hard[s:e], pi, pj, cost, t_local, m_local, out, k)
+                s = e
+    return out[:k]
+
+
+@njit(cache=True)
+def gnn_two_stage(pi: IntArray, pj: IntArray, cost: FloatArray, first: npt.NDArray[np.bool_],
+                  n_tracks: int, n_reports: int) -> IntArray:
+    """GNN over the pairs marked ``first`` (confirmed tracks), then over the remaining pairs
+    whose reports the first stage left free."""
+    sel1 = np.flatnonzero(first)
+    if sel1.size == 0 or sel1.size == pi.shape[0]:
+        return gnn_assign(pi, pj, cost, n_tracks, n_reports)
+    c1 = sel1[gnn_assign(pi[sel1], pj[sel1], cost[sel1], n_tracks, n_reports)]
+    taken = np.zeros(n_reports, dtype=np.bool_)
+    for q in c1:
+        taken[pj[q]] = True
+    rest = np.empty(pi.shape[0], dtype=np.int64)
     h = 0
-    for q in range(ok.size):
-        c = lab[q]
-        if not (n_t[c] == 1 or n_m[c] == 1):
-            hard[h] = ok[q]
-            hard_lab[h] = c
+    for q in range(pi.shape[0]):
+        if not first[q] and not taken[pj[q]]:
+            rest[h] = q
             h += 1
-    return chosen[:k], hard, hard_lab
+    rest = rest[:h]
+    c2 = rest[gnn_assign(pi[rest], pj[rest], cost[rest], n_tracks, n_reports)]
+    return np.concatenate((c1, c2))
 
 
 @dataclass(frozen=True)
@@ -114,25 +234,7 @@ class GNNWith2DAssignment:
     def associate(self, pi: IntArray, pj: IntArray, cost: FloatArray, n_tracks: int,
                   n_reports: int) -> IntArray:
         """Indices of the assigned pairs."""
-        chosen, hard, hard_lab = _gnn_core(pi, pj, cost, n_tracks, n_reports)
-        if hard.size == 0:
-            return chosen
-        out = [chosen]
-        order = np.argsort(hard_lab, kind="stable")
-        hard, hard_lab = hard[order], hard_lab[order]
-        cuts = np.flatnonzero(np.diff(hard_lab)) + 1
-        for idx in np.split(hard, cuts):
-            ti, ti_inv = np.unique(pi[idx], return_inverse=True)
-            mj, mj_inv = np.unique(pj[idx], return_inverse=True)
-            mat = np.zeros((ti.size, mj.size))
-            mat[ti_inv, mj_inv] = cost[idx]
-            rows, cols = linear_sum_assignment(mat)
-            keep = mat[rows, cols] < 0.0
-            lookup = np.full((ti.size, mj.size), -1, dtype=np.int64)
-            lookup[ti_inv, mj_inv] = idx
-            found = lookup[rows[keep], cols[keep]]
-            out.append(found[found >= 0])
-        return np.concatenate(out)
+        return gnn_assign(pi, pj, cost, n_tracks, n_reports)
 
 
 @dataclass(frozen=True)

@@ -100,11 +100,11 @@ def pair_scores(pi: IntArray, pj: IntArray, xs: FloatArray, Ps: FloatArray, mu: 
                 w1: FloatArray, models: FloatArray, mlat: FloatArray, mlon: FloatArray,
                 z: FloatArray, r: FloatArray, mask: BoolArray, mt: FloatArray,
                 gate_d2: FloatArray, x_out: FloatArray, P_out: FloatArray,
-                cbar_out: FloatArray, ll_out: FloatArray, ll_mix: FloatArray,
-                keep: BoolArray) -> None:
+                cbar_out: FloatArray, ll_out: FloatArray, ll_mix: FloatArray) -> int:
     """Mix, predict and score every (track pi[p], report pj[p]) pair: per mode predictions,
-    mixing weights and log-likelihoods, the mode-mixture log-likelihood, and whether the pair
-    passes the fine gate (some mode within ``gate_d2[observed rows]``)."""
+    mixing weights and log-likelihoods, and the mode-mixture log-likelihood. Pairs that fail
+    the fine gate (no mode within ``gate_d2[observed rows]``) are dropped: the kept ones are
+    moved to the front of every array (pi and pj included), and their number returned."""
     K = models.shape[0]
     F = np.empty((6, 6))
     Q = np.empty((6, 6))
@@ -116,6 +116,7 @@ def pair_scores(pi: IntArray, pj: IntArray, xs: FloatArray, Ps: FloatArray, mu: 
     P0 = np.empty((K, 6, 6))
     scratch = np.empty((8, 6))
     idx = np.empty(6, dtype=np.int64)
+    kept = 0
     for p in range(pi.shape[0]):
         i = pi[p]
         j = pj[p]
@@ -135,11 +136,21 @@ def pair_scores(pi: IntArray, pj: IntArray, xs: FloatArray, Ps: FloatArray, mu: 
             d2min = min(d2min, d2)
             ll_out[p, b] = ll
             top = max(top, math.log(max(cbar_out[p, b], 1e-300)) + ll)
+        if not d2min <= gate_d2[dims]:  # NaN fails too
+            continue
         s = 0.0
         for b in range(K):
             s += math.exp(math.log(max(cbar_out[p, b], 1e-300)) + ll_out[p, b] - top)
-        ll_mix[p] = top + math.log(s)
-        keep[p] = d2min <= gate_d2[dims]
+        if kept != p:
+            pi[kept] = i
+            pj[kept] = j
+            x_out[kept] = x_out[p]
+            P_out[kept] = P_out[p]
+            cbar_out[kept] = cbar_out[p]
+            ll_out[kept] = ll_out[p]
+        ll_mix[kept] = top + math.log(s)
+        kept += 1
+    return kept
 
 
 @njit(cache=True)

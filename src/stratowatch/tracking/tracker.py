@@ -19,18 +19,23 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
-from numba import njit
 
 from stratowatch.errors import ConfigError
 from stratowatch.geo.sphere import EARTH_RADIUS_M
 from stratowatch.sensing.adsb import LIGHTER_THAN_AIR
 from stratowatch.sensing.observation import FIELDS, Observations, concat
 from stratowatch.tracking import imm
-from stratowatch.tracking.association import JPDA, GNNWith2DAssignment
+from stratowatch.tracking.association import JPDA, GNNWith2DAssignment, gnn_two_stage
 from stratowatch.tracking.classifier import ModeClassifier, StateFeatures, TrackClassifier
 from stratowatch.tracking.deletion import ModelDeleter
 from stratowatch.tracking.gating import KDTreeGater, chi2_gate
-from stratowatch.tracking.initiation import MofNInitiator, initial_states
+from stratowatch.tracking.initiation import MofNInitiator
+from stratowatch.tracking.live import (
+    LiveTracks,
+    count_chances,
+    settle_and_expire,
+    start_tracks,
+)
 from stratowatch.tracking.longgap import DriftJoiner, Endpoint
 from stratowatch.tracking.models import ConstantVelocity, MotionModel, WindDrift, model_table
 from stratowatch.tracking.types import CLASSES, Join, Track, TrackTable, track_stix_id
@@ -46,28 +51,6 @@ MIN_REPORTS_TO_CLASSIFY = 3
 """Reports a track needs before the report classifier is asked about it."""
 
 
-@njit(cache=True)
-def _count_chances(n: int, confirmed: BoolArray, rlat: FloatArray, rlon: FloatArray,
-                   hit: BoolArray, mlat: FloatArray, mlon: FloatArray, pad_deg: float,
-                   chances: IntArray, hits: IntArray) -> None:
-    """M-of-N bookkeeping: a tentative track inside the frame's reports' box (padded) or hit
-    had a chance; a hit track a hit."""
-    la0, la1 = mlat.min() - pad_deg, mlat.max() + pad_deg
-    lo0, lo1 = mlon.min(), mlon.max()
-    use_lon = lo1 - lo0 < 180.0
-    lon_pad = pad_deg / max(math.cos(math.radians(max(abs(la0), abs(la1)))), 1e-3)
-    for i in range(n):
-        if hit[i]:
-            hits[i] += 1
-        if confirmed[i]:
-            continue
-        inside = la0 <= rlat[i] <= la1
-        if use_lon:
-            inside = inside and lo0 - lon_pad <= rlon[i] <= lo1 + lon_pad
-        if inside or hit[i]:
-            chances[i] += 1
-
-
 def _take(obs: Observations, rows: IntArray) -> Observations:
     """Rows ``rows`` (an index array, so every column is a copy) of a batch, without building
     and validating it again: its rows were validated when it was made, and ``tracks()`` takes
@@ -78,67 +61,6 @@ def _take(obs: Observations, rows: IntArray) -> Observations:
         setattr(out, name, getattr(obs, name)[rows])
     out.skipped = obs.skipped
     return out
-
-
-class _Live:
-    """Live tracks as arrays (row = track), grown by doubling."""
-
-    def __init__(self, K: int) -> None:
-        self.n = 0
-        self.K = K
-        self._alloc(64)
-
-    def _alloc(self, cap: int) -> None:
-        K = self.K
-        fields: dict[str, tuple[tuple[int, ...], type]] = {
-            "number": ((), np.int64), "xs": ((K, 6), np.float64), "Ps": ((K, 6, 6), np.float64),
-            "mu": ((K,), np.float64), "t": ((), np.float64), "rlat": ((), np.float64),
-            "rlon": ((), np.float64), "hits": ((), np.int64), "chances": ((), np.int64),
-            "confirmed": ((), np.bool_),
-            "lta": ((), np.bool_), "xpdr": ((), np.bool_), "rcs": ((), np.float64),
-            "n_obs": ((), np.int64),
-        }
-        for name, (shape, dtype) in fields.items():
-            new: npt.NDArray[np.generic] = np.zeros((cap, *shape), dtype=dtype)
-            old = getattr(self, name, None)
-            if old is not None:
-                new[: self.n] = old[: self.n]
-            setattr(self, name, new)
-        self.cap = cap
-
-    number: IntArray
-    xs: FloatArray
-    Ps: FloatArray
-    mu: FloatArray
-    t: FloatArray
-    rlat: FloatArray
-    rlon: FloatArray
-    hits: IntArray
-    chances: IntArray
-    confirmed: BoolArray
-    lta: BoolArray
-    xpdr: BoolArray
-    rcs: FloatArray
-    n_obs: IntArray
-
-    NAMES = ("number", "xs", "Ps", "mu", "t", "rlat", "rlon", "hits", "chances", "confirmed",
-             "lta", "xpdr", "rcs", "n_obs")
-
-    def add(self, count: int) -> IntArray:
-        """Rows for ``count`` new tracks (not cleared)."""
-        if self.n + count > self.cap:
-            self._alloc(max(2 * self.cap, self.n + count))
-        rows = np.arange(self.n, self.n + count, dtype=np.int64)
-        self.n += count  # the caller sets every field of the new rows
-        return rows
-
-    def keep(self, mask: BoolArray) -> None:
-        """Drop the rows where ``mask`` is False (order kept)."""
-        idx = np.flatnonzero(mask)
-        for name in self.NAMES:
-            arr = getattr(self, name)
-            arr[: idx.size] = arr[idx]
-        self.n = int(idx.size)
 
 
 @dataclass
@@ -156,6 +78,7 @@ class _Batch:
     log_lambda: FloatArray
     lta: BoolArray
     xpdr: BoolArray
+    rcs: FloatArray
 
 
 @dataclass
@@ -232,7 +155,7 @@ class Tracker:
         self.run_key = run_key
         self.log_coasting = log_coasting
         self.classify_reports = classify_reports
-        self._live = _Live(len(self.models))
+        self._live = LiveTracks(len(self.models))
         self._batches: list[_Batch] = []
         self._n_reports = 0
         self._next_number = 0
@@ -240,6 +163,10 @@ class Tracker:
         self._alias: dict[int, int] = {}
         self._joins: dict[int, list[Join]] = {}
         self._ever_confirmed: set[int] = set()
+        self._pad_deg = math.degrees(coverage_pad_m / EARTH_RADIUS_M)
+        self._log_miss_ratio = math.log(1.0 - p_detect) - math.log(p_detect)
+        self._zero_wind = np.zeros((64, 2))
+        self._zero_ok = np.zeros(64, dtype=np.bool_)
         self.now_s = -np.inf
         self.stats = {"frames": 0, "reports": 0, "pairs": 0, "joins": 0, "oos": 0}
 
@@ -400,7 +327,8 @@ class Tracker:
         batch = _Batch(obs=obs, offset=self._n_reports, t=obs.time, lat=obs.lat, lon=obs.lon,
                        z=np.ascontiguousarray(z), r=r, mask=np.ascontiguousarray(mask),
                        log_lambda=log_lambda, lta=np.asarray(lta, dtype=np.bool_),
-                       xpdr=np.asarray(obs.kind == "adsb", dtype=np.bool_))
+                       xpdr=np.asarray(obs.kind == "adsb", dtype=np.bool_),
+                       rcs=np.ascontiguousarray(obs.rcs_dbsm, dtype=np.float64))
         self._n_reports += n
         return batch
 
@@ -432,8 +360,8 @@ class Tracker:
         z, r, mask = b.z[a:e], b.r[a:e], b.mask[a:e]
         loglam = b.log_lambda[a:e]
         nm = e - a
-        t_frame = float(mt.mean())
-        now = float(mt.max())
+        t_frame = float(mt.mean()) if nm > 1 else float(mt[0])
+        now = float(mt.max()) if nm > 1 else t_frame
         self.stats["frames"] += 1
         self.stats["reports"] += nm
         jpda = isinstance(self.associator, JPDA)
@@ -444,14 +372,16 @@ class Tracker:
         K = L.K
         # where every recent track will be, winds there (drift mode), the coarse gate
         elig = np.flatnonzero(t_frame - L.t[:n] <= self.long_gap_s)
-        w0 = np.zeros((n, 2))
-        w1 = np.zeros((n, 2))
-        wok = np.zeros(n, dtype=np.bool_)
+        w0 = w1 = self._still_air(n)
+        wok = self._no_wind(n)
         if elig.size:
             plat, plon, palt, radius = imm.gate_centres(
                 elig, t_frame, L.xs, L.Ps, L.mu, L.t, L.rlat, L.rlon, self.model_rows,
                 float(r[:, 0].max()), self._gate_sigmas)
             if self.drift_mode >= 0 and self.winds is not None:
+                w0 = np.zeros((n, 2))
+                w1 = np.zeros((n, 2))
+                wok = np.zeros(n, dtype=np.bool_)
                 w0e, ok0 = self._wind(L.t[elig], L.rlat[elig], L.rlon[elig], palt)
                 w1e, ok1 = self._wind(np.full(elig.size, t_frame), plat, plon, palt)
                 w0[elig], w1[elig], wok[elig] = w0e, w1e, ok0 & ok1
@@ -467,26 +397,22 @@ class Tracker:
         ll = np.empty((npairs, K))
         ll_mix = np.empty(npairs)
         if npairs:
-            keep = np.empty(npairs, dtype=np.bool_)
-            imm.pair_scores(pi, pj, L.xs, L.Ps, L.mu, L.t, L.rlat, L.rlon, w0, w1,
-                            self.model_rows, mlat, mlon, z, r, mask, mt, self.gate_d2, x_pr,
-                            P_pr, cbar, ll, ll_mix, keep)
-            if not keep.all():
-                sel = np.flatnonzero(keep)
-                pi, pj, x_pr, P_pr, cbar, ll, ll_mix = (pi[sel], pj[sel], x_pr[sel], P_pr[sel],
-                                                         cbar[sel], ll[sel], ll_mix[sel])
-        log_ratio = ll_mix - loglam[pj]
+            kept = imm.pair_scores(pi, pj, L.xs, L.Ps, L.mu, L.t, L.rlat, L.rlon, w0, w1,
+                                   self.model_rows, mlat, mlon, z, r, mask, mt, self.gate_d2,
+                                   x_pr, P_pr, cbar, ll, ll_mix)
+            if kept < npairs:
+                pi, pj, ll_mix = pi[:kept], pj[:kept], ll_mix[:kept]
+        cost = self._log_miss_ratio + loglam[pj] - ll_mix  # minus the pair's log odds
         conf_pair = L.confirmed[pi]
-        claimed = np.zeros(nm, dtype=np.bool_)
-        claimed[pj[conf_pair]] = True
-
+        claimed = np.zeros(nm, dtype=np.bool_)  # reports that start no track:
+        claimed[pj[conf_pair]] = True  # those in a confirmed track's gate, and those assigned
         hit = np.zeros(n, dtype=np.bool_)
         obs_of = np.full(n, -1, dtype=np.int64)
         if jpda:
             sel = np.flatnonzero(conf_pair)
-            beta_c, beta0 = self.associator.associate(pi[sel], pj[sel],
-                                                      np.exp(np.minimum(log_ratio[sel], 700.0)),
-                                                      n, nm)
+            beta_c, beta0 = self.associator.associate(
+                pi[sel], pj[sel], np.exp(np.minimum(ll_mix[sel] - loglam[pj[sel]], 700.0)),
+                n, nm)
             order = np.argsort(pi[sel], kind="stable")
             trk = pi[sel][order]
             utr, ustart = np.unique(trk, return_index=True)
@@ -502,23 +428,19 @@ class Tracker:
             obs_of[pi[sel[up]]] = pj[sel[up]]
             obs_of[best < 0.5] = -1
             tent = np.flatnonzero(~conf_pair)
-            cost = -(log_ratio + math.log(self.p_detect) - math.log(1.0 - self.p_detect))
             free = tent[~claimed[pj[tent]]]
             chosen = free[self._gnn.associate(pi[free], pj[free], cost[free], n, nm)]
-        else:
-            cost = -(log_ratio + math.log(self.p_detect) - math.log(1.0 - self.p_detect))
-            gnn = self.associator if isinstance(self.associator, GNNWith2DAssignment) else self._gnn
-            n_conf = int(np.count_nonzero(conf_pair))
-            if n_conf in (0, pi.shape[0]):  # one stage is enough
-                chosen = gnn.associate(pi, pj, cost, n, nm)
-            else:
-                first = np.flatnonzero(conf_pair)
-                c1 = first[gnn.associate(pi[first], pj[first], cost[first], n, nm)]
-                taken = np.zeros(nm, dtype=np.bool_)
-                taken[pj[c1]] = True
-                rest = np.flatnonzero(~conf_pair & ~taken[pj])
-                c2 = rest[gnn.associate(pi[rest], pj[rest], cost[rest], n, nm)]
-                chosen = np.concatenate([c1, c2])
+        elif type(self.associator) is GNNWith2DAssignment:  # confirmed tracks choose first
+            chosen = gnn_two_stage(pi, pj, cost, conf_pair, n, nm)
+        else:  # a user's GNN variant: its associate(), in the same two stages
+            gnn = self.associator
+            first = np.flatnonzero(conf_pair)
+            c1 = first[gnn.associate(pi[first], pj[first], cost[first], n, nm)]
+            taken = np.zeros(nm, dtype=np.bool_)
+            taken[pj[c1]] = True
+            rest = np.flatnonzero(~conf_pair & ~taken[pj])
+            c2 = rest[gnn.associate(pi[rest], pj[rest], cost[rest], n, nm)]
+            chosen = np.concatenate([c1, c2])
         if chosen.size:
             ai = pi[chosen]
             self.stats["oos"] += int(np.count_nonzero(mt[pj[chosen]] < L.t[ai]))
@@ -530,8 +452,8 @@ class Tracker:
             claimed[pj[chosen]] = True
 
         # M-of-N bookkeeping for tentative tracks that this frame could have seen
-        _count_chances(n, L.confirmed, L.rlat, L.rlon, hit, mlat, mlon,
-                       math.degrees(self.coverage_pad_m / EARTH_RADIUS_M), L.chances, L.hits)
+        count_chances(n, L.confirmed, L.rlat, L.rlon, hit, mlat, mlon, self._pad_deg,
+                      L.chances, L.hits)
         self._attribute(b, a, hit, obs_of)
 
         # initiation from unclaimed reports, then long-gap joins of the new tracks
@@ -540,15 +462,10 @@ class Tracker:
         if new_rows.size and self.joiner is not None:
             drop = self._join(new_rows, now)
 
-        # confirmation and failure (M of N)
-        nn = L.n
-        newly, failed = self.initiator.settle(L.confirmed[:nn], L.hits[:nn], L.chances[:nn])
-        if newly.any():
-            L.confirmed[:nn] |= newly
-            self._ever_confirmed.update(L.number[:nn][newly].tolist())
-
         # log the updated and new tracks (and, if asked, the coasting ones)
-        rows = np.concatenate([np.flatnonzero(hit[:n]), new_rows])
+        rows = np.flatnonzero(hit)
+        if new_rows.size:
+            rows = np.concatenate([rows, new_rows])
         to_t = np.full(rows.size, np.nan)
         if self.log_coasting and elig.size:
             coast = elig[~hit[elig]]
@@ -559,12 +476,40 @@ class Tracker:
                 rows, to_t, L.number, L.xs, L.Ps, L.mu, L.t, L.rlat, L.rlon, L.n_obs, L.lta,
                 L.xpdr, L.rcs, self.drift_mode))
 
-        # deletion
-        dead = self.deleter.expired(now, L.t[:nn], L.mu[:nn], self.coast_by_mode)
-        dead |= failed | drop
-        if dead.any():
-            L.keep(~dead)
+        # confirmation and failure (M of N), deletion
+        self._settle_and_delete(now, drop)
         self.now_s = max(self.now_s, now)
+
+    def _settle_and_delete(self, now: float, drop: BoolArray) -> None:
+        """M-of-N confirmation, then deletion of failed, dropped and expired tracks."""
+        L = self._live
+        nn = L.n
+        if type(self.initiator) is MofNInitiator and type(self.deleter) is ModelDeleter:
+            newly_numbers, keep = settle_and_expire(
+                self.initiator.m, self.initiator.n, now, self.coast_by_mode, drop, nn, L.number,
+                L.mu, L.t, L.hits, L.chances, L.confirmed)
+            if newly_numbers.size:
+                self._ever_confirmed.update(newly_numbers.tolist())
+        else:  # user-supplied rules: through their public methods
+            newly, failed = self.initiator.settle(L.confirmed[:nn], L.hits[:nn], L.chances[:nn])
+            if newly.any():
+                L.confirmed[:nn] |= newly
+                self._ever_confirmed.update(L.number[:nn][newly].tolist())
+            keep = ~(self.deleter.expired(now, L.t[:nn], L.mu[:nn], self.coast_by_mode)
+                     | failed | drop)
+        if not keep.all():
+            L.keep(keep)
+
+    def _still_air(self, n: int) -> FloatArray:
+        """A zero wind per track (n, 2), shared read-only while there are no winds."""
+        if self._zero_wind.shape[0] < n:
+            self._zero_wind = np.zeros((2 * n, 2))
+            self._zero_ok = np.zeros(2 * n, dtype=np.bool_)
+        return self._zero_wind[:n]
+
+    def _no_wind(self, n: int) -> BoolArray:
+        self._still_air(n)
+        return self._zero_ok[:n]
 
     def _attribute(self, b: _Batch, a: int, hit: BoolArray, obs_of: IntArray) -> None:
         """Record which report each hit track took (and its sources and cues)."""
@@ -576,9 +521,9 @@ class Tracker:
         L.n_obs[rows] += 1
         L.lta[rows] |= b.lta[a + j]
         L.xpdr[rows] |= b.xpdr[a + j]
-        rcs = b.obs.rcs_dbsm[a + j]
+        rcs = b.rcs[a + j]
         L.rcs[rows] = np.where(np.isfinite(rcs), rcs, L.rcs[rows])
-        self._log.obs_number.append(L.number[rows].copy())
+        self._log.obs_number.append(L.number[rows])
         self._log.obs_index.append(b.offset + a + j)
 
     def _initiate(self, b: _Batch, a: int, free: IntArray) -> IntArray:
@@ -586,29 +531,26 @@ class Tracker:
         if not free.size:
             return np.empty(0, dtype=np.int64)
         j = a + free
-        alt = np.where(b.mask[j, 2], b.z[j, 2], self.initiator.prior_alt_m)
-        wind, _ok = self._wind(b.t[j], b.lat[j], b.lon[j], alt)
-        rows = L.add(free.size)
-        initial_states(j, rows, b.z, b.r, b.mask, wind, self.model_rows, self._init_params,
-                       self._mode_prior, L.xs, L.Ps, L.mu)
-        numbers = np.arange(self._next_number, self._next_number + free.size, dtype=np.int64)
+        if self.winds is not None and self.drift_mode >= 0:
+            alt = np.where(b.mask[j, 2], b.z[j, 2], self.initiator.prior_alt_m)
+            wind, _ok = self._wind(b.t[j], b.lat[j], b.lon[j], alt)
+        else:
+            wind = self._still_air(free.size)
+        row0 = L.n
+        L.reserve(free.size)
+        number0 = self._next_number
+        start_tracks(j, row0, number0, b.z, b.r, b.mask, wind, self.model_rows,
+                     self._init_params, self._mode_prior, b.t, b.lat, b.lon, b.lta, b.xpdr,
+                     b.rcs, self.initiator.m, L.number, L.xs, L.Ps, L.mu, L.t, L.rlat, L.rlon,
+                     L.hits, L.chances, L.n_obs, L.lta, L.xpdr, L.rcs, L.confirmed)
+        L.n += free.size
         self._next_number += free.size
-        L.number[rows] = numbers
-        L.t[rows] = b.t[j]
-        L.rlat[rows] = b.lat[j]
-        L.rlon[rows] = b.lon[j]
-        L.hits[rows] = 1
-        L.chances[rows] = 1
-        L.n_obs[rows] = 1
-        L.lta[rows] = b.lta[j]
-        L.xpdr[rows] = b.xpdr[j]
-        L.rcs[rows] = b.obs.rcs_dbsm[j]
-        L.confirmed[rows] = self.initiator.confirmed(L.hits[rows], L.chances[rows])
-        for k in numbers[L.confirmed[rows]]:
-            self._ever_confirmed.add(int(k))
-        self._log.obs_number.append(numbers.copy())
+        numbers = np.arange(number0, number0 + free.size, dtype=np.int64)
+        if self.initiator.m <= 1:
+            self._ever_confirmed.update(numbers.tolist())
+        self._log.obs_number.append(numbers)
         self._log.obs_index.append(b.offset + j)
-        return rows
+        return np.arange(row0, row0 + free.size, dtype=np.int64)
 
     def _endpoints(self, rows: IntArray) -> list[Endpoint]:
         L = self._live

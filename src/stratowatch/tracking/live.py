@@ -1,0 +1,195 @@
+"""The live-track table: one row per live track, as arrays, and its compiled bookkeeping.
+
+The tracker's per-frame work outside the filter (starting tracks, M-of-N counting, confirmation,
+deletion and compaction of the table) runs in a few compiled calls over all rows at once: done
+with one NumPy operation per field and step, it cost more Python time per frame than the
+filtering itself on small scenes.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import numpy.typing as npt
+from numba import njit
+
+from stratowatch.tracking.initiation import initial_states
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
+
+
+class LiveTracks:
+    """Live tracks as arrays (row = track), grown by doubling; ``n`` rows are in use."""
+
+    NAMES = ("number", "xs", "Ps", "mu", "t", "rlat", "rlon", "hits", "chances", "confirmed",
+             "lta", "xpdr", "rcs", "n_obs")
+
+    number: IntArray
+    xs: FloatArray
+    Ps: FloatArray
+    mu: FloatArray
+    t: FloatArray
+    rlat: FloatArray
+    rlon: FloatArray
+    hits: IntArray
+    chances: IntArray
+    confirmed: BoolArray
+    lta: BoolArray
+    xpdr: BoolArray
+    rcs: FloatArray
+    n_obs: IntArray
+
+    def __init__(self, K: int) -> None:
+        self.n = 0
+        self.K = K
+        self._alloc(64)
+
+    def _alloc(self, cap: int) -> None:
+        K = self.K
+        fields: dict[str, tuple[tuple[int, ...], type]] = {
+            "number": ((), np.int64), "xs": ((K, 6), np.float64), "Ps": ((K, 6, 6), np.float64),
+            "mu": ((K,), np.float64), "t": ((), np.float64), "rlat": ((), np.float64),
+            "rlon": ((), np.float64), "hits": ((), np.int64), "chances": ((), np.int64),
+            "confirmed": ((), np.bool_), "lta": ((), np.bool_), "xpdr": ((), np.bool_),
+            "rcs": ((), np.float64), "n_obs": ((), np.int64),
+        }
+        for name, (shape, dtype) in fields.items():
+            new: npt.NDArray[np.generic] = np.zeros((cap, *shape), dtype=dtype)
+            old = getattr(self, name, None)
+            if old is not None:
+                new[: self.n] = old[: self.n]
+            setattr(self, name, new)
+        self.cap = cap
+
+    def reserve(self, count: int) -> None:
+        """Room for ``count`` more rows."""
+        if self.n + count > self.cap:
+            self._alloc(max(2 * self.cap, self.n + count))
+
+    def add(self, count: int) -> IntArray:
+        """Rows for ``count`` new tracks (not cleared)."""
+        self.reserve(count)
+        rows = np.arange(self.n, self.n + count, dtype=np.int64)
+        self.n += count  # the caller sets every field of the new rows
+        return rows
+
+    def keep(self, mask: BoolArray) -> None:
+        """Drop the rows where ``mask`` is False (order kept)."""
+        self.n = compact(mask, self.n, self.number, self.xs, self.Ps, self.mu, self.t,
+                         self.rlat, self.rlon, self.hits, self.chances, self.confirmed,
+                         self.lta, self.xpdr, self.rcs, self.n_obs)
+
+
+@njit(cache=True)
+def compact(keep: BoolArray, n: int, number: IntArray, xs: FloatArray, Ps: FloatArray,
+            mu: FloatArray, t: FloatArray, rlat: FloatArray, rlon: FloatArray, hits: IntArray,
+            chances: IntArray, confirmed: BoolArray, lta: BoolArray, xpdr: BoolArray,
+            rcs: FloatArray, n_obs: IntArray) -> int:
+    """Move the kept rows of every field to the front (order kept); returns their number."""
+    k = 0
+    for i in range(n):
+        if not keep[i]:
+            continue
+        if k != i:
+            number[k] = number[i]
+            xs[k] = xs[i]
+            Ps[k] = Ps[i]
+            mu[k] = mu[i]
+            t[k] = t[i]
+            rlat[k] = rlat[i]
+            rlon[k] = rlon[i]
+            hits[k] = hits[i]
+            chances[k] = chances[i]
+            confirmed[k] = confirmed[i]
+            lta[k] = lta[i]
+            xpdr[k] = xpdr[i]
+            rcs[k] = rcs[i]
+            n_obs[k] = n_obs[i]
+        k += 1
+    return k
+
+
+@njit(cache=True)
+def count_chances(n: int, confirmed: BoolArray, rlat: FloatArray, rlon: FloatArray,
+                  hit: BoolArray, mlat: FloatArray, mlon: FloatArray, pad_deg: float,
+                  chances: IntArray, hits: IntArray) -> None:
+    """M-of-N bookkeeping: a tentative track inside the frame's reports' box (padded) or hit
+    had a chance; a hit track a hit."""
+    la0, la1 = mlat.min() - pad_deg, mlat.max() + pad_deg
+    lo0, lo1 = mlon.min(), mlon.max()
+    use_lon = lo1 - lo0 < 180.0
+    lon_pad = pad_deg / max(math.cos(math.radians(max(abs(la0), abs(la1)))), 1e-3)
+    for i in range(n):
+        if hit[i]:
+            hits[i] += 1
+        if confirmed[i]:
+            continue
+        inside = la0 <= rlat[i] <= la1
+        if use_lon:
+            inside = inside and lo0 - lon_pad <= rlon[i] <= lo1 + lon_pad
+        if inside or hit[i]:
+            chances[i] += 1
+
+
+@njit(cache=True)
+def start_tracks(src: IntArray, row0: int, number0: int, z: FloatArray, r: FloatArray,
+                 mask: BoolArray, wind: FloatArray, models: FloatArray, prm: FloatArray,
+                 prior: FloatArray, bt: FloatArray, blat: FloatArray, blon: FloatArray,
+                 blta: BoolArray, bxpdr: BoolArray, brcs: FloatArray, m_of_n: int,
+                 number: IntArray, xs: FloatArray, Ps: FloatArray, mu: FloatArray,
+                 t: FloatArray, rlat: FloatArray, rlon: FloatArray, hits: IntArray,
+                 chances: IntArray, n_obs: IntArray, lta: BoolArray, xpdr: BoolArray,
+                 rcs: FloatArray, confirmed: BoolArray) -> None:
+    """Fill rows row0.. of the table with new tracks from batch reports ``src`` (numbers from
+    number0): initial states, one hit in one chance (confirmed at once when M is 1)."""
+    dst = np.arange(row0, row0 + src.shape[0])
+    initial_states(src, dst, z, r, mask, wind, models, prm, prior, xs, Ps, mu)
+    for q in range(src.shape[0]):
+        i = row0 + q
+        j = src[q]
+        number[i] = number0 + q
+        t[i] = bt[j]
+        rlat[i] = blat[j]
+        rlon[i] = blon[j]
+        hits[i] = 1
+        chances[i] = 1
+        n_obs[i] = 1
+        lta[i] = blta[j]
+        xpdr[i] = bxpdr[j]
+        rcs[i] = brcs[j]
+        confirmed[i] = m_of_n <= 1
+
+
+@njit(cache=True)
+def settle_and_expire(m_of_n: int, n_of_n: int, now_s: float, coast_by_mode: FloatArray,
+                      drop: BoolArray, n: int, number: IntArray, mu: FloatArray, t: FloatArray,
+                      hits: IntArray, chances: IntArray, confirmed: BoolArray
+                      ) -> tuple[IntArray, BoolArray]:
+    """M-of-N confirmation of tentative tracks (the numbers of those confirmed now) and the
+    rows to keep: not failed (M of N out of reach), not dropped, not silent for longer than the
+    coast time of their most probable mode."""
+    newly = np.empty(n, dtype=np.int64)
+    k = 0
+    keep = np.empty(n, dtype=np.bool_)
+    K = mu.shape[1]
+    for i in range(n):
+        failed = False
+        if not confirmed[i]:
+            if hits[i] >= m_of_n and chances[i] <= n_of_n:
+                confirmed[i] = True
+                newly[k] = number[i]
+                k += 1
+            elif hits[i] + max(n_of_n - chances[i], 0) < m_of_n:
+                failed = True
+        best = 0
+        for b in range(1, K):
+            if mu[i, b] > mu[i, best]:
+                best = b
+        keep[i] = not (failed or drop[i] or now_s - t[i] > coast_by_mode[best])
+    return newly[:k], keep
+
+
+__all__ = ["LiveTracks", "compact", "count_chances", "settle_and_expire", "start_tracks"]
