@@ -61,7 +61,7 @@ def test_track_command_names_a_bad_option(tmp_path, rng, sim, capsys):
 def test_public_api_is_exactly_the_exported_names():
     exported = {n for n in dir(tracking) if not n.startswith("_")}
     modules = {"association", "classifier", "deletion", "export", "filters", "gating", "imm",
-               "initiation", "longgap", "models", "tracker", "types", "classification"}
+               "initiation", "live", "longgap", "models", "tracker", "types", "classification"}
     assert exported - modules == set(tracking.__all__)
 
 
