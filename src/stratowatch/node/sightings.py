@@ -46,7 +46,7 @@ class PartnerSightings:
         saved = store.peer_cursors.get(CURSOR_PEER, collection_id)
         self.cursor_us: int | None = int(saved) if saved else None
 
-    def read(self, most: int = 5 * PAGE) -> tuple[list[Report], int | None]:
+    def read(self, most: int = PAGE) -> tuple[list[Report], int | None]:
         """Reports from sightings added after the cursor (at most ``most`` objects read), and
         the cursor after them (None when nothing was added)."""
         reports: list[Report] = []
