@@ -12,17 +12,17 @@ STRATOWATCH_PROPERTY_EXAMPLES sets the number of cases per database (default 200
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import json
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -34,7 +34,7 @@ from stratowatch.sharing.policy import identity_id_of
 from stratowatch.store import format_us
 from stratowatch.store.stamps import now_us
 
-from .conftest import PASSWORD, node_config
+from .conftest import PASSWORD, AsgiClient, node_config
 
 EXAMPLES = int(os.environ.get("STRATOWATCH_PROPERTY_EXAMPLES", "200"))
 IDS = ("ca", "fr", "uk", "nz", "no", "de")
@@ -121,9 +121,25 @@ def cases(draw: st.DrawFn) -> tuple[list[Partner], list[list[Version]], list[str
     return partners, objects, kinds, readers
 
 
+@dataclass
+class Harness:
+    """One node per database, reused by every case; its app called in-process over ASGI.
+
+    One event loop for every case, and a bare ASGI caller: TestClient's thread portal and
+    httpx's URL handling cost more than the node spends on a request.
+    """
+
+    node: Node
+    client: AsgiClient
+    loop: asyncio.AbstractEventLoop
+
+    def run(self, coro: Coroutine[Any, Any, None]) -> None:
+        self.loop.run_until_complete(coro)
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def harness(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-            ) -> Iterator[tuple[Node, TestClient]]:
+            ) -> Iterator[Harness]:
     tmp: Path = tmp_path_factory.mktemp("noleak")
     if request.param == "sqlite":
         # Durability is not under test here: no fsync per commit (the crash test covers it).
@@ -133,10 +149,11 @@ def harness(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     partners = tuple(PartnerConfig(i, i.upper(), username=i, password=PASSWORD) for i in IDS)
     node = Node.open(node_config(url, tmp, partners=partners), validate=False)
     node.start()
+    loop = asyncio.new_event_loop()
     try:
-        with TestClient(create_app(node)) as client:
-            yield node, client
+        yield Harness(node, AsgiClient(create_app(node)), loop)
     finally:
+        loop.close()
         node.stop()
 
 
@@ -158,10 +175,13 @@ def _stix(node: Node, kind: str, oid: str, v: Version, stamp: str) -> dict[str, 
           suppress_health_check=list(HealthCheck))
 @given(case=cases())
 def test_no_object_reaches_a_partner_outside_its_releasability(
-        harness: tuple[Node, TestClient],
+        harness: Harness,
         case: tuple[list[Partner], list[list[Version]], list[str], list[int]]) -> None:
-    node, client = harness
-    partners, objects, kinds, readers = case
+    harness.run(_check(harness.node, harness.client, *case))
+
+
+async def _check(node: Node, client: AsgiClient, partners: list[Partner],
+                 objects: list[list[Version]], kinds: list[str], readers: list[int]) -> None:
     node.update_partners(partners)
     n = next(_counter)
     base_s = 1_800_000_000 + n * 100  # this case's own time window (REST queries by time)
@@ -187,54 +207,59 @@ def test_no_object_reaches_a_partner_outside_its_releasability(
         node.store.forecasts.put(oid, {"id": oid}, tokens, issued_us=(base_s + i) * 1_000_000)
         if last.owner != "us" and len(last.inputs) == 1:
             rel = last.inputs[0]
-            posted = client.post("/api/v1/observations", auth=(last.owner, PASSWORD), json={
+            posted = await client.post("/api/v1/observations", auth=(last.owner, PASSWORD), json={
                 "marking": {"tlp": rel.tlp.label, "rel_to": rel.rel_to},
                 "observations": [{"time": base_s + i, "lat": 0, "lon": 0, "alt_m": 1,
                                   "sensor_id": oid}]})  # no track key: no pipeline products
             assert posted.status_code == 201, posted.text
             expected[(f"observation:{oid}", "")] = last
-    added = client.post("/taxii2/api/collections/inbox/objects/", json={"objects": bundle},
-                        auth=("ca", PASSWORD), headers={"Content-Type": TAXII})
+    added = await client.post("/taxii2/api/collections/inbox/objects/",
+                              json={"objects": bundle}, auth=("ca", PASSWORD),
+                              headers={"Content-Type": TAXII})
     assert added.json()["failure_count"] == 0, added.json()["failures"]
 
     window = {"since": format_us(base_s * 1_000_000), "until": format_us(
         (base_s + 99) * 1_000_000)}
     ids = [oid for oid, _ in expected if not oid.startswith("observation:")]
+    latest = {oid: stamp for (oid, stamp) in expected}  # the last version of each
+    base = "/taxii2/api/collections/inbox"
     for index in readers:
         p = partners[index]
         auth = (p.id, PASSWORD)
+
+        async def get(path: str, params: dict[str, str], found: tuple[int, ...] = (200,),
+                      auth: tuple[str, str] = auth) -> Any:
+            """The JSON body of a read; a status outside ``found`` fails the case."""
+            answer = await client.get(path, auth=auth, params=params)
+            assert answer.status_code in (200, *found), (path, answer.status_code, answer.text)
+            return answer.json() if answer.status_code == 200 else {}
+
         got: dict[str, set[tuple[str, str]]] = {}
-        base = "/taxii2/api/collections/inbox"
-        page = client.get(f"{base}/objects/", auth=auth, params={
-            "added_after": before, "match[version]": "all", "limit": 1000}).json()
+        since = {"added_after": before, "match[version]": "all", "limit": "1000"}
+        page = await get(f"{base}/objects/", since)
         got["taxii.objects"] = {(o["id"], o.get("modified", "")) for o in page.get("objects", [])}
-        page = client.get(f"{base}/manifest/", auth=auth, params={
-            "added_after": before, "match[version]": "all", "limit": 1000}).json()
+        page = await get(f"{base}/manifest/", since)
         got["taxii.manifest"] = {(o["id"], o["version"]) for o in page.get("objects", [])}
         got["taxii.object"], got["taxii.versions"] = set(), set()
-        for oid in ids[: 2]:
-            one = client.get(f"{base}/objects/{oid}/", auth=auth,
-                             params={"match[version]": "all"})
-            got["taxii.object"] |= {(o["id"], o["modified"])
-                                    for o in (one.json().get("objects", [])
-                                              if one.status_code == 200 else [])}
-            vs = client.get(f"{base}/objects/{oid}/versions/", auth=auth)
-            got["taxii.versions"] |= {(oid, v) for v in (vs.json().get("versions", [])
-                                                         if vs.status_code == 200 else [])}
-        stream = client.get("/events", auth=auth, params={"follow": "false",
-                                                          "added_after": before})
+        for oid in ids[: 2]:  # 404 when nothing of it is released to the reader
+            one = await get(f"{base}/objects/{oid}/", {"match[version]": "all"}, (404,))
+            got["taxii.object"] |= {(o["id"], o["modified"]) for o in one.get("objects", [])}
+            vs = await get(f"{base}/objects/{oid}/versions/", {}, (404,))
+            got["taxii.versions"] |= {(oid, v) for v in vs.get("versions", [])}
+        stream = await client.get("/events", auth=auth, params={"follow": "false",
+                                                                "added_after": before})
+        assert stream.status_code == 200, stream.text
         events = [json.loads(line[6:])["object"] for line in stream.text.split("\n")
                   if line.startswith("data: ")]
         got["events"] = {(o["id"], o.get("modified", "")) for o in events}
-        got["rest.alerts"] = {(o["id"], o["modified"]) for o in client.get(
-            "/api/v1/alerts", auth=auth, params={"since": before}).json()}
-        latest = {oid: stamp for (oid, stamp) in expected}  # the last version of each
-        got["rest.tracks"] = {(t["id"], latest[t["id"]]) for t in client.get(
-            "/api/v1/tracks", auth=auth, params={"since": window["since"]}).json()}
-        got["rest.forecasts"] = {(f["id"], latest[f["id"]]) for f in client.get(
-            "/api/v1/forecasts", auth=auth, params={"since": window["since"]}).json()}
-        got["rest.observations"] = {(f"observation:{o['sensor_id']}", "") for o in client.get(
-            "/api/v1/observations", auth=auth, params=window).json()}
+        got["rest.alerts"] = {(o["id"], o["modified"]) for o in await get(
+            "/api/v1/alerts", {"since": before})}
+        got["rest.tracks"] = {(t["id"], latest[t["id"]]) for t in await get(
+            "/api/v1/tracks", {"since": window["since"]})}
+        got["rest.forecasts"] = {(f["id"], latest[f["id"]]) for f in await get(
+            "/api/v1/forecasts", {"since": window["since"]})}
+        got["rest.observations"] = {(f"observation:{o['sensor_id']}", "") for o in await get(
+            "/api/v1/observations", window)}
 
         for path, delivered in got.items():
             for oid, version in delivered:

@@ -34,8 +34,12 @@ class Caller:
     tokens: frozenset[str]
 
 
-def node_of(request: Request) -> Node:
-    """The node serving this app."""
+async def node_of(request: Request) -> Node:
+    """The node serving this app (async: a lookup needs no worker thread)."""
+    return _node(request)
+
+
+def _node(request: Request) -> Node:
     node: Node = request.app.state.node
     return node
 
@@ -45,7 +49,7 @@ def caller(request: Request,
            _t: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)] = None
            ) -> Caller:
     """The authenticated partner, or a 401."""
-    node = node_of(request)
+    node = _node(request)
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
     partner_id: str | None = None

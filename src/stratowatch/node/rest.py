@@ -14,8 +14,9 @@ from pydantic import BaseModel, Field, field_validator
 from starlette.concurrency import run_in_threadpool
 
 from stratowatch.errors import ConfigError
-from stratowatch.node.auth import CallerDep, NodeDep
+from stratowatch.node.auth import Caller, CallerDep, NodeDep
 from stratowatch.node.errors import TaxiiError
+from stratowatch.node.runtime import Node
 from stratowatch.sharing import Marking
 from stratowatch.sharing import stix as S
 from stratowatch.store import ObjectRef
@@ -87,11 +88,15 @@ async def add_observations(body: ObservationsIn, caller: CallerDep, node: NodeDe
     return Accepted(ids=ids)
 
 
+# Reads are coroutines that make one trip to a worker thread for the store: a plain ``def``
+# endpoint would take a second trip for FastAPI's response validation.
+
 @router.get("/observations", summary="Observations you may see, by time")
-def observations(caller: CallerDep, node: NodeDep, since: Since = None, until: Since = None,
-                 limit: Limit = 1000) -> list[dict[str, Any]]:
-    found = node.store.observations.query(caller.tokens, since=_seconds(since),
-                                          until=_seconds(until), limit=limit)
+async def observations(caller: CallerDep, node: NodeDep, since: Since = None,
+                       until: Since = None, limit: Limit = 1000) -> list[dict[str, Any]]:
+    start, end = _seconds(since), _seconds(until)
+    found = await run_in_threadpool(node.store.observations.query, caller.tokens, since=start,
+                                    until=end, limit=limit)
     node.audit.record(caller.partner_id, "rest.observations",
                       [ObjectRef(f"observation:{o['id']}", round(o["time"] * 1e6))
                        for o in found])
@@ -99,18 +104,19 @@ def observations(caller: CallerDep, node: NodeDep, since: Since = None, until: S
 
 
 @router.get("/tracks", summary="Tracks you may see, oldest update first")
-def tracks(caller: CallerDep, node: NodeDep, since: Since = None,
-           limit: Limit = 1000) -> list[dict[str, Any]]:
-    found = node.store.tracks.list(caller.tokens, since_us=_us(since), limit=limit)
+async def tracks(caller: CallerDep, node: NodeDep, since: Since = None,
+                 limit: Limit = 1000) -> list[dict[str, Any]]:
+    found = await run_in_threadpool(node.store.tracks.list, caller.tokens, since_us=_us(since),
+                                    limit=limit)
     node.audit.record(caller.partner_id, "rest.tracks",
                       [ObjectRef(t.id, t.updated_us) for t in found])
     return [_public(t.payload) for t in found]
 
 
 @router.get("/tracks/{track_id}", summary="One track")
-def track(track_id: Annotated[str, Path(max_length=128)], caller: CallerDep,
-          node: NodeDep) -> dict[str, Any]:
-    found = node.store.tracks.get(track_id, caller.tokens)
+async def track(track_id: Annotated[str, Path(max_length=128)], caller: CallerDep,
+                node: NodeDep) -> dict[str, Any]:
+    found = await run_in_threadpool(node.store.tracks.get, track_id, caller.tokens)
     if found is None:
         raise TaxiiError(404, "Not Found", f"no track {track_id} for you")
     node.audit.record(caller.partner_id, "rest.track", [ObjectRef(found.id, found.updated_us)])
@@ -118,20 +124,20 @@ def track(track_id: Annotated[str, Path(max_length=128)], caller: CallerDep,
 
 
 @router.get("/forecasts", summary="Forecasts you may see, oldest first")
-def forecasts(caller: CallerDep, node: NodeDep,
-              track_id: Annotated[str | None, Query(max_length=128)] = None,
-              since: Since = None, limit: Limit = 1000) -> list[dict[str, Any]]:
-    found = node.store.forecasts.list(caller.tokens, track_id=track_id, since_us=_us(since),
-                                      limit=limit)
+async def forecasts(caller: CallerDep, node: NodeDep,
+                    track_id: Annotated[str | None, Query(max_length=128)] = None,
+                    since: Since = None, limit: Limit = 1000) -> list[dict[str, Any]]:
+    found = await run_in_threadpool(node.store.forecasts.list, caller.tokens,
+                                    track_id=track_id, since_us=_us(since), limit=limit)
     node.audit.record(caller.partner_id, "rest.forecasts",
                       [ObjectRef(f.id, f.issued_us) for f in found])
     return [f.payload for f in found]
 
 
 @router.get("/forecasts/{forecast_id}", summary="One forecast")
-def forecast(forecast_id: Annotated[str, Path(max_length=128)], caller: CallerDep,
-             node: NodeDep) -> dict[str, Any]:
-    found = node.store.forecasts.get(forecast_id, caller.tokens)
+async def forecast(forecast_id: Annotated[str, Path(max_length=128)], caller: CallerDep,
+                   node: NodeDep) -> dict[str, Any]:
+    found = await run_in_threadpool(node.store.forecasts.get, forecast_id, caller.tokens)
     if found is None:
         raise TaxiiError(404, "Not Found", f"no forecast {forecast_id} for you")
     node.audit.record(caller.partner_id, "rest.forecast", [ObjectRef(found.id, found.issued_us)])
@@ -139,13 +145,18 @@ def forecast(forecast_id: Annotated[str, Path(max_length=128)], caller: CallerDe
 
 
 @router.get("/alerts", summary="Airspace alerts you may see (STIX), oldest first")
-def alerts(caller: CallerDep, node: NodeDep, since: Since = None,
-           limit: Limit = 1000) -> list[dict[str, Any]]:
+async def alerts(caller: CallerDep, node: NodeDep, since: Since = None,
+                 limit: Limit = 1000) -> list[dict[str, Any]]:
+    return await run_in_threadpool(_alerts, node, caller, _us(since), limit)
+
+
+def _alerts(node: Node, caller: Caller, since_us: int | None,
+            limit: int) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for coll in node.store.collections.for_partner(caller.partner_id):
         if not coll.can_read:
             continue
-        page = node.store.page(coll.id, caller.tokens, added_after=_us(since), limit=limit,
+        page = node.store.page(coll.id, caller.tokens, added_after=since_us, limit=limit,
                                match_type=[S.ALERT_TYPE])
         node.audit.record(caller.partner_id, "rest.alerts", page.items, coll.id)
         out += [o.data() for o in page.items]
