@@ -1,21 +1,30 @@
 """Benchmark of the node's TAXII 2.1 server (issue 5) against medallion, through HTTP.
 
-For N objects (STIX sightings of about 700 bytes; audiences mixed: 70 % TLP:GREEN, 20 %
+For N objects (STIX sightings of about 870 bytes; markings mixed: 70 % TLP:GREEN, 20 %
 TLP:AMBER REL TO five-eyes, 10 % TLP:AMBER REL TO another partner) it starts a node
 (``stratowatch serve``, in its own process) on SQLite and on PostgreSQL and measures, from this
 process over loopback HTTP:
 
 1. ingest: objects/s added with TAXII add-objects (bundles of --bundle objects over --clients
-   connections, each bundle acknowledged with its status; durable commits: SQLite WAL
-   synchronous=FULL, PostgreSQL fsync on; medallion gets one connection: it serialises
-   requests on one lock anyway);
+   connections, each bundle acknowledged with its status only after its commit; durable
+   commits: SQLite WAL synchronous=FULL, PostgreSQL fsync on), filling the collection from 0 to
+   --same-size objects and then on to N, so the rate at medallion's size is measured too;
 2. the latency of one 100-object page (GET objects, limit=100) at a random ``added_after``, p50
-   and p99 over --pages requests, for a partner who may read 90 % of the objects.
+   and p99 over --pages requests, read by partner ca (the objects' owner, so it may read all of
+   them; by marking alone 90 %).
 
-medallion (the OASIS reference server, memory backend, its own process) gets the first
---medallion-objects of the same objects in the same run, by the same requests. Its memory
-backend copies and scans the whole collection on every request, so it is measured at sizes it
-can serve (default 1,000) and the ratios compare our figure at N with its figure at that size.
+Next to each wall-clock figure it prints the CPU the server process spent (from /proc, user +
+system) and the CPU of this client process, because the machine may be shared: objects per
+server CPU-second and server CPU milliseconds per page do not depend on what else runs.
+
+medallion (the OASIS reference server, memory backend, its own process, one connection: it
+serialises requests on one lock anyway) gets the same objects by the same requests. Its memory
+backend compares each new object with every stored one and copies and scans the whole
+collection on every read, so its figures fall as it fills: it is measured filling to each of
+--medallion-sizes (ingest rate per step), with --medallion-pages pages at each size up to
+--medallion-page-max (a page at 20,000 objects takes minutes). The ratios printed compare equal
+sizes where both were measured (ingest from 0 to --same-size objects), and our figure at N
+with medallion's at its sizes, which favours medallion.
 
 Run: python bench/taxii.py [--objects 1000000] [--db sqlite|postgresql|both] [--pages 1000]
 """
@@ -135,8 +144,8 @@ def wait_up(url: str, proc: subprocess.Popen[bytes], auth: tuple[str, str] | Non
 
 
 @contextlib.contextmanager
-def stratowatch_node(db_url: str, workdir: Path) -> Iterator[str]:
-    """``stratowatch serve`` on ``db_url`` in its own process; the collection URL."""
+def stratowatch_node(db_url: str, workdir: Path) -> Iterator[tuple[str, int]]:
+    """``stratowatch serve`` on ``db_url`` in its own process; the collection URL and pid."""
     config = workdir / "node.toml"
     config.write_text(CONFIG.format(db=db_url, identity=workdir / "bench.identity"))
     port = free_port()
@@ -147,15 +156,15 @@ def stratowatch_node(db_url: str, workdir: Path) -> Iterator[str]:
     try:
         base = f"http://127.0.0.1:{port}"
         wait_up(f"{base}/healthz", proc, None)
-        yield f"{base}/taxii2/api/collections/bench/"
+        yield f"{base}/taxii2/api/collections/bench/", proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=60)
 
 
 @contextlib.contextmanager
-def medallion(workdir: Path) -> Iterator[str]:
-    """medallion with its memory backend in its own process; the collection URL."""
+def medallion(workdir: Path) -> Iterator[tuple[str, int]]:
+    """medallion with its memory backend in its own process; the collection URL and pid."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     data = {
@@ -181,10 +190,34 @@ def medallion(workdir: Path) -> Iterator[str]:
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_up(f"{base}/taxii2/", proc, ("ca", PASSWORD))
-        yield f"{base}/bench/collections/91a7b528-80eb-42ed-a74d-c6fbd5a26116/"
+        yield f"{base}/bench/collections/91a7b528-80eb-42ed-a74d-c6fbd5a26116/", proc.pid
     finally:
         proc.terminate()
         proc.wait(timeout=60)
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class Meter:
+    """Wall time, the server's CPU and this process's CPU over one measured phase."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.wall = self.server = self.client = 0.0
+
+    @contextlib.contextmanager
+    def measure(self) -> Iterator[None]:
+        wall, server, client = time.perf_counter(), cpu_s(self.pid), time.process_time()
+        try:
+            yield
+        finally:
+            self.wall += time.perf_counter() - wall
+            self.server += cpu_s(self.pid) - server
+            self.client += time.process_time() - client
 
 
 def bodies(first: list[dict[str, Any]], start: int, stop: int, bundle: int) -> list[bytes]:
@@ -198,9 +231,9 @@ def bodies(first: list[dict[str, Any]], start: int, stop: int, bundle: int) -> l
     return out
 
 
-def ingest(collection: str, requests: list[bytes], count: int, clients: int = 1) -> float:
-    """Objects per second through TAXII add-objects: ``clients`` connections, each posting its
-    share of the bundles one after another."""
+def ingest(collection: str, requests: list[bytes], meter: Meter, clients: int = 1) -> None:
+    """Add the bundles through TAXII add-objects: ``clients`` connections, each posting its
+    share of the bundles one after another; time and CPU go to ``meter``."""
     headers = {"Content-Type": TAXII, "Accept": TAXII}
     failures: list[str] = []
 
@@ -214,35 +247,41 @@ def ingest(collection: str, requests: list[bytes], count: int, clients: int = 1)
 
     shares = [requests[i::clients] for i in range(clients)]
     threads = [threading.Thread(target=post, args=(share,)) for share in shares]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    elapsed = time.perf_counter() - began
+    with meter.measure():
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
     if failures:
         raise SystemExit(f"add-objects failed: {failures[0]}")
-    return count / elapsed
 
 
-def page_latency(collection: str, stamps: list[str], pages: int, seed: int
-                 ) -> tuple[float, float]:
-    """p50 and p99 (ms) of a 100-object page at a random added_after."""
+def page_latency(collection: str, stamps: list[str], pages: int, seed: int, pid: int
+                 ) -> tuple[float, float, float]:
+    """p50 and p99 (ms) of a 100-object page at a random added_after, and the server's mean
+    CPU milliseconds per page."""
     rng = random.Random(seed)
     samples = []
+    short = 0
+    meter = Meter(pid)
     with httpx.Client(auth=("ca", PASSWORD), timeout=600,
                       headers={"Accept": TAXII}) as client:
         for i in range(pages + 5):
             after = stamps[rng.randrange(len(stamps))]
-            began = time.perf_counter()
-            response = client.get(f"{collection}objects/",
-                                  params={"limit": 100, "added_after": after})
-            elapsed = (time.perf_counter() - began) * 1000
+            with meter.measure() if i >= 5 else contextlib.nullcontext():
+                began = time.perf_counter()
+                response = client.get(f"{collection}objects/",
+                                      params={"limit": 100, "added_after": after})
+                elapsed = (time.perf_counter() - began) * 1000
             if response.status_code != 200:
                 raise SystemExit(f"page failed: {response.status_code} {response.text[:300]}")
             if i >= 5:  # the first few warm connections and caches
                 samples.append(elapsed)
-    return percentiles(samples)
+                short += len(response.json().get("objects", [])) < 100
+    p50, p99 = percentiles(samples)
+    if short:
+        print(f"  ({short} of {pages} pages had fewer than 100 objects: near the end)")
+    return p50, p99, meter.server / pages * 1000
 
 
 def percentiles(samples: list[float]) -> tuple[float, float]:
@@ -259,6 +298,39 @@ def stamps_between(start_s: float, end_s: float, count: int = 10_000) -> list[st
             for _ in range(count)]
 
 
+def sizes(text: str) -> list[int]:
+    return sorted({int(part) for part in text.split(",") if part.strip()})
+
+
+def run_medallion(work: Path, first: list[dict[str, Any]], args: argparse.Namespace
+                  ) -> dict[int, tuple[float, float | None]]:
+    """medallion filled step by step; {size: (objects/s from 0 to size, page p99 ms)}."""
+    filled: dict[int, tuple[float, float | None]] = {}
+    with medallion(work) as (url, pid):
+        meter = Meter(pid)
+        done = 0
+        for size in sizes(args.medallion_sizes):
+            step = Meter(pid)
+            began = time.time()
+            ingest(url, bodies(first if done == 0 else [], done, size, args.bundle), step)
+            meter.wall, meter.server = meter.wall + step.wall, meter.server + step.server
+            filled[size] = (size / meter.wall, None)
+            print(f"medallion: ingest {done:,} -> {size:,} objects: "
+                  f"{(size - done) / step.wall:,.0f} objects/s (this step; from 0: "
+                  f"{size / meter.wall:,.0f}/s); server CPU "
+                  f"{step.server:.1f} s, {(size - done) / max(step.server, 1e-9):,.0f} objects "
+                  "per CPU-s", flush=True)
+            if size <= args.medallion_page_max and args.medallion_pages:
+                p50, p99, cpu_ms = page_latency(url, stamps_between(began, time.time()),
+                                                args.medallion_pages, 2, pid)
+                print(f"medallion: page of 100 with {size:,} objects stored: p50 {p50:,.1f} ms,"
+                      f" p99 {p99:,.1f} ms ({args.medallion_pages} pages; server CPU "
+                      f"{cpu_ms:,.1f} ms per page)", flush=True)
+                filled[size] = (size / meter.wall, p99)
+            done = size
+    return filled
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--objects", type=int, default=20_000)
@@ -267,35 +339,24 @@ def main() -> None:
     parser.add_argument("--bundle", type=int, default=5_000)
     parser.add_argument("--clients", type=int, default=2,
                         help="concurrent connections adding bundles to stratowatch")
-    parser.add_argument("--medallion-objects", type=int, default=1_000)
-    parser.add_argument("--medallion-pages", type=int, default=20)
-    parser.add_argument("--medallion-ingest-objects", type=int, default=5_000,
-                        help="also time medallion's ingest up to this many objects")
+    parser.add_argument("--same-size", type=int, default=20_000,
+                        help="also time our ingest from 0 to this many objects")
+    parser.add_argument("--medallion-sizes", default="1000,5000,20000",
+                        help="fill medallion to each of these sizes in turn (empty: skip it)")
+    parser.add_argument("--medallion-pages", type=int, default=10)
+    parser.add_argument("--medallion-page-max", type=int, default=1_000,
+                        help="measure medallion's pages at the sizes up to this one")
     parser.add_argument("--pg-url", default=None, help="use this PostgreSQL database")
     args = parser.parse_args()
 
     first = definitions()
     print(f"{args.objects:,} objects of ~{len(json.dumps(sighting(random.Random(0), 0))):,} "
-          f"bytes; pages of 100 at a random added_after over {args.pages} requests", flush=True)
+          f"bytes; pages of 100 at a random added_after over {args.pages} requests; "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}", flush=True)
     results: dict[str, tuple[float, float, float]] = {}
     with tempfile.TemporaryDirectory(prefix="stratowatch-bench-") as tmp:
         work = Path(tmp)
-        m = min(args.medallion_objects, args.objects)
-        big = min(args.medallion_ingest_objects, args.objects)
-        with medallion(work) as url:
-            began = time.time()
-            rate = ingest(url, bodies(first, 0, m, args.bundle), m)
-            p50, p99 = page_latency(url, stamps_between(began, time.time()),
-                                    args.medallion_pages, 2)
-            print(f"medallion (memory backend) with {m:,} objects: ingest {rate:,.0f} "
-                  f"objects/s; page p50 {p50:.1f} ms, p99 {p99:.1f} ms "
-                  f"({args.medallion_pages} pages)", flush=True)
-            if big > m:
-                later = ingest(url, bodies([], m, big, args.bundle), big - m)
-                print(f"medallion ingest from {m:,} to {big:,} objects: {later:,.0f} "
-                      "objects/s (each new object is compared with every stored one)",
-                      flush=True)
-        results["medallion"] = (rate, p50, p99)
+        med = run_medallion(work, first, args) if args.medallion_sizes.strip() else {}
         with contextlib.ExitStack() as stack:
             dbs = []
             if args.db in ("sqlite", "both"):
@@ -304,26 +365,41 @@ def main() -> None:
                 pg = args.pg_url or stack.enter_context(postgres())
                 dbs.append(("PostgreSQL", pg))
             for label, db in dbs:
+                split = min(args.same_size, args.objects) // args.bundle
                 requests = bodies(first, 0, args.objects, args.bundle)
-                with stratowatch_node(db, work) as url:
+                with stratowatch_node(db, work) as (url, pid):
                     began = time.time()
-                    rate = ingest(url, requests, args.objects, args.clients)
+                    early, later = Meter(pid), Meter(pid)
+                    ingest(url, requests[:split], early, args.clients)
+                    ingest(url, requests[split:], later, args.clients)
                     del requests
-                    p50, p99 = page_latency(url, stamps_between(began, time.time()),
-                                            args.pages, 3)
-                results[label] = (rate, p50, p99)
-                print(f"stratowatch on {label} with {args.objects:,} objects: ingest "
-                      f"{rate:,.0f} objects/s; page p50 {p50:.1f} ms, p99 {p99:.1f} ms",
+                    wall = early.wall + later.wall
+                    rate = args.objects / wall
+                    p50, p99, cpu_ms = page_latency(url, stamps_between(began, time.time()),
+                                                    args.pages, 3, pid)
+                results[label] = (rate, p99, early.wall)
+                head = split * args.bundle
+                print(f"stratowatch on {label}: ingest 0 -> {args.objects:,} objects: {rate:,.0f}"
+                      f" objects/s (0 -> {head:,}: {head / max(early.wall, 1e-9):,.0f}/s); "
+                      f"server CPU {early.server + later.server:.1f} s = "
+                      f"{args.objects / (early.server + later.server):,.0f} objects per CPU-s;"
+                      f" client CPU {early.client + later.client:.1f} s", flush=True)
+                print(f"stratowatch on {label} with {args.objects:,} objects: page p50 "
+                      f"{p50:.1f} ms, p99 {p99:.1f} ms; server CPU {cpu_ms:.2f} ms per page",
                       flush=True)
-    med_rate, _, med_p99 = results["medallion"]
     print("\nacceptance (targets: ingest >= 10,000 objects/s; page p99 <= 20 ms at 1,000,000 "
           "objects; >= 10x medallion on both)")
-    for label, (rate, _p50, p99) in results.items():
-        if label == "medallion":
-            continue
-        print(f"  {label:<10} ingest {rate:>9,.0f}/s ({rate / med_rate:,.1f}x medallion)  "
-              f"page p99 {p99:6.1f} ms ({med_p99 / p99:,.1f}x faster than medallion at "
-              f"{min(args.medallion_objects, args.objects):,})  at {args.objects:,} objects")
+    for label, (rate, p99, early_wall) in results.items():
+        head = min(args.same_size, args.objects) // args.bundle * args.bundle
+        print(f"  {label:<10} ingest {rate:>9,.0f}/s, page p99 {p99:6.1f} ms at "
+              f"{args.objects:,} objects")
+        for size, (med_rate, med_p99) in med.items():
+            line = f"      vs medallion filled to {size:>7,}: ingest {rate / med_rate:6.1f}x"
+            if size == head and early_wall > 0:
+                line += f" (at equal size {head / early_wall / med_rate:.1f}x)"
+            if med_p99 is not None:
+                line += f"; page p99 {med_p99 / p99:,.0f}x faster"
+            print(line)
 
 
 if __name__ == "__main__":

@@ -11,10 +11,11 @@ import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, Response
+from starlette.concurrency import run_in_threadpool
 
 from stratowatch.node.auth import Caller, CallerDep, NodeDep
 from stratowatch.node.errors import TaxiiError
-from stratowatch.node.inbound import loads
+from stratowatch.node.inbound import batch_gc_pause, loads
 from stratowatch.node.runtime import Node
 from stratowatch.store import Collection
 from stratowatch.store.objects import MAX_LIMIT
@@ -132,18 +133,18 @@ async def add_objects(request: Request, api_root: str, collection_id: Collection
     body = await request.body()
     if len(body) > MAX_CONTENT_LENGTH:
         raise TaxiiError(413, "Payload Too Large", f"at most {MAX_CONTENT_LENGTH} bytes")
-    try:
-        envelope = loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise TaxiiError(400, "Bad Request", f"not JSON: {exc}") from exc
-    objects = envelope.get("objects") if isinstance(envelope, dict) else None
-    if not isinstance(objects, list):
-        raise TaxiiError(400, "Bad Request", "send an envelope: {\"objects\": [...]}")
-    from starlette.concurrency import run_in_threadpool
-
-    status = await run_in_threadpool(node.inbound.receive, collection_id, objects,
-                                     caller.partner_id)
-    return taxii_response(status.to_taxii(), status=202)
+    with batch_gc_pause:  # the parsed bundle lives until stored: see batch_gc_pause
+        try:
+            envelope = loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise TaxiiError(400, "Bad Request", f"not JSON: {exc}") from exc
+        objects = envelope.get("objects") if isinstance(envelope, dict) else None
+        if not isinstance(objects, list):
+            raise TaxiiError(400, "Bad Request", "send an envelope: {\"objects\": [...]}")
+        status = await run_in_threadpool(node.inbound.receive, collection_id, objects,
+                                         caller.partner_id)
+        del envelope, objects
+        return taxii_response(status.to_taxii(), status=202)
 
 
 @router.get("/{api_root}/collections/{collection_id}/objects/{object_id}/",

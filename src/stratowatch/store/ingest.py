@@ -29,8 +29,9 @@ from stratowatch.store.schema import collections, object_tokens, objects
 from stratowatch.store.stamps import now_us, parse_us
 from stratowatch.store.tokens import audience
 
-_ID = re.compile(r"^([a-z0-9][a-z0-9-]{0,62})--"
-                 r"([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")
+# Lazy type part: it stops at the first "--" instead of backtracking from 62 characters on.
+_ID = re.compile(r"([a-z0-9][a-z0-9-]{0,62}?)--"
+                 r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\Z")
 _LOOKUP_CHUNK = 500
 _ENCODE = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode
 _OBJECT_COLUMNS = ("added_seq", "collection_id", "stix_id", "type", "spec_version", "created_us",
@@ -182,7 +183,7 @@ def _require_collection(conn: Connection, collection_id: str) -> None:
 
 
 def _prepare(index: int, item: ObjectItem) -> _Row:
-    where = f"objects[{index}]"
+    # The hot path of ingest (once per object): messages are built only on failure.
     raw_tokens: Iterable[str]
     if isinstance(item, NewObject):
         obj, raw_tokens, signature, text = item.obj, item.tokens, item.signature, item.json_text
@@ -191,46 +192,62 @@ def _prepare(index: int, item: ObjectItem) -> _Row:
         signature = item[2] if len(item) == 3 else None
         text = None
     else:
-        raise ParseError("expected NewObject or (object, tokens[, signature])", field=where)
+        raise ParseError("expected NewObject or (object, tokens[, signature])",
+                         field=f"objects[{index}]")
     if not isinstance(obj, Mapping):
-        raise ParseError("not a JSON object", field=where)
+        raise ParseError("not a JSON object", field=f"objects[{index}]")
     stix_id = obj.get("id")
     match = _ID.match(stix_id) if isinstance(stix_id, str) else None
     if match is None:
-        raise ParseError(f"id {stix_id!r} is not TYPE--UUID; batch rejected", field=f"{where}.id")
-    stype = obj.get("type")
-    if stype != match.group(1):
-        raise ParseError(f"type {stype!r} does not match id {stix_id!r}", field=f"{where}.type")
+        raise ParseError(f"id {stix_id!r} is not TYPE--UUID; batch rejected",
+                         field=f"objects[{index}].id")
+    stype = match.group(1)
+    if obj.get("type") != stype:
+        raise ParseError(f"type {obj.get('type')!r} does not match id {stix_id!r}",
+                         field=f"objects[{index}].type")
     spec = obj.get("spec_version", "2.1")
     if not isinstance(spec, str) or not spec or len(spec) > 8:
-        raise ParseError(f"bad spec_version {spec!r}", field=f"{where}.spec_version")
+        raise ParseError(f"bad spec_version {spec!r}", field=f"objects[{index}].spec_version")
     try:
-        created = _stamp(obj, "created", where)
-        modified = _stamp(obj, "modified", where)
-        tokens = audience(raw_tokens, where=f"{where} tokens")
+        created_text, modified_text = obj.get("created"), obj.get("modified")
+        created = _stamp(created_text, "created", index)
+        modified = (created if modified_text == created_text
+                    else _stamp(modified_text, "modified", index))
+        tokens = (raw_tokens if type(raw_tokens) is frozenset and raw_tokens in _CHECKED
+                  else _audience(raw_tokens, index))
     except ConfigError as exc:
-        raise ParseError(f"{exc}; batch rejected", field=where) from exc
+        raise ParseError(f"{exc}; batch rejected", field=f"objects[{index}]") from exc
     version = modified if modified is not None else created
     by = obj.get("created_by_ref")
     if by is not None and not isinstance(by, str):
-        raise ParseError(f"bad created_by_ref {by!r}", field=f"{where}.created_by_ref")
+        raise ParseError(f"bad created_by_ref {by!r}", field=f"objects[{index}].created_by_ref")
     if text is None:
         text = _ENCODE(obj)
-    return _Row(stix_id=match.group(0), type=match.group(1), spec_version=spec,
-                created_us=created, version_us=UNVERSIONED_US if version is None else version,
-                created_by_ref=by, json=text, signature=signature, tokens=tokens)
+    return _Row(match.group(0), stype, spec, created,
+                UNVERSIONED_US if version is None else version,
+                by, text, signature, tokens)
 
 
-def _stamp(obj: Mapping[str, Any], name: str, where: str) -> int | None:
-    value = obj.get(name)
+#: Audiences already checked (a batch repeats a few of them thousands of times).
+_CHECKED: set[frozenset[str]] = set()
+
+
+def _audience(raw: Iterable[str], index: int) -> frozenset[str]:
+    tokens = audience(raw, where=f"objects[{index}] tokens")
+    if len(_CHECKED) < 4096:
+        _CHECKED.add(tokens)
+    return tokens
+
+
+def _stamp(value: Any, name: str, index: int) -> int | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise ConfigError(f"{where}.{name}: not a timestamp string: {value!r}")
+        raise ConfigError(f"objects[{index}].{name}: not a timestamp string: {value!r}")
     try:
         return _parse_cached(value)
     except ConfigError:
-        return parse_us(value, field=f"{where}.{name}")
+        return parse_us(value, field=f"objects[{index}].{name}")
 
 
 @functools.lru_cache(maxsize=4096)
