@@ -290,3 +290,29 @@ def test_a_restarted_node_resumes_fused_tracks_with_their_provenance(db_url: str
     assert after["observations"][:6] == before["observations"]
     assert after["marking"] == {"tlp": "amber", "rel_to": [["group:five-eyes"]]}  # kept
     assert len(after["states"]) == 12 and after["classification"] == "free-balloon"
+
+
+def test_a_new_tracker_generation_keeps_every_track_under_its_key() -> None:
+    """Past ``max_reports`` the tracker is rebuilt from the live tracks' latest reports; the
+    node's tracks go on under the same keys, and each report belongs to one track."""
+    from stratowatch.node.fusion import Fusion, Report
+    from stratowatch.node.stages import make_tracker
+
+    fusion = Fusion(lambda: make_tracker(ZonalJet()), max_reports=40)
+    green = Marking.of(Tlp.GREEN)
+    points = drift(T0, 60, step_s=10.0)
+    owner: dict[str, str] = {}
+    for batch in range(10):
+        rows = radar(points[6 * batch:6 * batch + 6], 18_000.0, ref="b")
+        rows += airliner(T0 + 60.0 * batch, 6)
+        reports = [Report(f"observation/{batch}-{i}", row, green, "us")
+                   for i, row in enumerate(rows)]
+        for update in fusion.add(reports):
+            for r in update.new:
+                assert r.key not in owner
+                owner[r.key] = update.key
+    assert fusion.generations >= 3
+    balloon = {owner[k] for k in owner if int(k.split("-")[1]) < 6}
+    aircraft = {owner[k] for k in owner if int(k.split("-")[1]) >= 6}
+    assert len(balloon) == 1 and len(aircraft) == 1 and balloon != aircraft
+    assert len(owner) >= 0.9 * 120

@@ -51,6 +51,9 @@ MAX_STATES = 500  # states (and sighting refs) kept on a track object: the most 
 MIN_REPORTS_TO_SHARE = 3
 SHARED_CLASSES = frozenset({"free-balloon", "unknown"})
 POLL_S = 0.2  # the worker looks at the event hub this often when idle
+KEEP_SILENT_S = 5 * 86400.0
+"""Tracks silent this long (data time) leave memory; they stay in the store and come back if
+their key is met again."""
 SENSOR_KINDS = frozenset(S.SENSOR_KINDS)
 
 
@@ -114,6 +117,7 @@ class Pipeline:
         self._seen_generation: int | None = None
         self._queue: queue.Queue[Batch | _Marker | None] = queue.Queue()
         self._tracks: dict[str, TrackState] = {}
+        self._batches = 0
         self._thread: threading.Thread | None = None
         self._load_tracks()
 
@@ -223,13 +227,14 @@ class Pipeline:
                 outgoing += self._forecast(state)
         self._publisher.publish(outgoing)
         self._save(touched)
+        self._forget_silent()
         self._metrics.observe("stratowatch_pipeline_batch_seconds", time.perf_counter() - began)
 
     def _track(self, updates: Iterable[TrackUpdate]) -> list[TrackState]:
         """Fold the tracker's news into the node's tracks; the tracks touched."""
         touched = []
         for u in updates:
-            state = self._tracks.get(u.key)
+            state = self._tracks.get(u.key) or self._reload(u.key)
             if state is None:
                 first = min([p.time_s for p in u.states] + [r.time_s for r in u.new])
                 state = self._tracks[u.key] = self._new_track(u.key, first)
@@ -373,6 +378,24 @@ class Pipeline:
             self._store.tracks.put(state.track_id, _track_view(state), tokens,
                                    classification=state.classification,
                                    updated_us=round(state.states[-1].time_s * 1e6))
+
+    def _reload(self, key: str) -> TrackState | None:
+        """A track that left memory, from the store (None for a new key)."""
+        record = self._store.tracks.get(det_id(S.TRACK_TYPE, self._creator, key), UNFILTERED)
+        state = None if record is None else _from_view(record.id, record.payload)
+        if state is not None:
+            self._tracks[key] = state
+        return state
+
+    def _forget_silent(self) -> None:
+        """Keep memory to the tracks of the last days (checked every 256 batches)."""
+        self._batches += 1
+        if self._batches % 256:
+            return
+        now = max((s.states[-1].time_s for s in self._tracks.values()), default=0.0)
+        for key in [k for k, s in self._tracks.items()
+                    if now - s.states[-1].time_s > KEEP_SILENT_S]:
+            del self._tracks[key]
 
     def _load_tracks(self) -> None:
         """The saved tracks, and the tracker primed with the live ones' latest reports."""
