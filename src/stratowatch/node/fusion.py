@@ -188,7 +188,16 @@ class Fusion:
     # -- naming the tracker's tracks --------------------------------------------------------------
 
     def _updates(self) -> list[TrackUpdate]:
-        self._tracks = self._tracker.tracks()
+        try:
+            self._tracks = self._tracker.tracks()
+        except Exception:
+            if not self._tracker.classify_reports:
+                raise
+            # The report classifier failed: the node goes on with the tracker's IMM-mode
+            # classes (logged, so the failure is seen) rather than stop tracking.
+            log.exception("the report classifier failed; classes from the IMM modes instead")
+            self._tracker.classify_reports = False
+            self._tracks = self._tracker.tracks()
         listed = {tk.number: tk for tk in self._tracks}
         out = []
         for tk in self._tracks:
