@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from stratowatch.node.config import PipelineConfig
@@ -37,11 +37,11 @@ from stratowatch.node.metrics import Metrics
 from stratowatch.node.publish import Outgoing, Publisher
 from stratowatch.node.sightings import PartnerSightings
 from stratowatch.node.stages import drift_forecast, make_tracker, node_class
+from stratowatch.node.trackstate import TrackState, from_view, merge_joins, track_view
 from stratowatch.sharing import Marking, audience_tokens, most_restrictive
 from stratowatch.sharing import stix as S
 from stratowatch.sharing._ids import det_id
 from stratowatch.sharing.policy import owner_token
-from stratowatch.sharing.stix import TrackPoint
 from stratowatch.store import UNFILTERED, Store
 from stratowatch.timeutil import to_epoch_s
 from stratowatch.winds import WindField
@@ -62,35 +62,6 @@ class Batch:
     """Reports to run through the stages (the node's own, or partners' sightings)."""
 
     reports: list[Report]
-
-
-@dataclass
-class TrackState:
-    """What the pipeline remembers of one track between batches."""
-
-    key: str
-    track_id: str
-    balloon_id: str
-    created_s: float
-    states: list[TrackPoint] = field(default_factory=list)
-    p_balloon: list[float] = field(default_factory=list)
-    reports: list[Report] = field(default_factory=list)  # the latest, for a restart
-    report_keys: list[str] = field(default_factory=list)  # provenance (the latest MAX_STATES)
-    sighting_ids: list[str] = field(default_factory=list)
-    sources: set[str] = field(default_factory=set)
-    marking: Marking | None = None
-    class_probs: dict[str, float] = field(default_factory=dict)
-    classification: str = "unknown"
-    class_probability: float | None = None
-    n_reports: int = 0
-    own: bool = False
-    shared: bool = False
-    joins: list[dict[str, Any]] = field(default_factory=list)
-    modified_s: float = 0.0
-    last_forecast_s: float | None = None
-    balloon: dict[str, Any] | None = None
-    balloon_marking: Marking | None = None
-    new: list[Report] = field(default_factory=list)  # this batch's reports (not saved)
 
 
 class Pipeline:
@@ -257,7 +228,7 @@ class Pipeline:
             state.n_reports += len(new)
             state.own = state.own or any(r.sighting_id is None for r in new)
             state.class_probs = u.class_probs
-            state.joins = _joins(state.joins, u)
+            state.joins = merge_joins(state.joins, u)
             state.new = new
             if state.states:
                 touched.append(state)
@@ -375,14 +346,14 @@ class Pipeline:
             assert state.marking is not None
             tokens = (audience_tokens(state.marking, self._self_id) if state.shared
                       else frozenset({owner_token(self._self_id)}))
-            self._store.tracks.put(state.track_id, _track_view(state), tokens,
+            self._store.tracks.put(state.track_id, track_view(state), tokens,
                                    classification=state.classification,
                                    updated_us=round(state.states[-1].time_s * 1e6))
 
     def _reload(self, key: str) -> TrackState | None:
         """A track that left memory, from the store (None for a new key)."""
         record = self._store.tracks.get(det_id(S.TRACK_TYPE, self._creator, key), UNFILTERED)
-        state = None if record is None else _from_view(record.id, record.payload)
+        state = None if record is None else from_view(record.id, record.payload)
         if state is not None:
             self._tracks[key] = state
         return state
@@ -402,7 +373,7 @@ class Pipeline:
         saved = []
         for record in self._store.tracks.list(UNFILTERED, limit=1_000_000):
             try:
-                state = _from_view(record.id, record.payload)
+                state = from_view(record.id, record.payload)
             except (KeyError, TypeError, ValueError) as exc:
                 log.warning("track %s not resumed: %s", record.id, exc)
                 continue
@@ -430,81 +401,12 @@ def _velocity(row: Mapping[str, Any]) -> tuple[float, float, float] | None:
     return (float(parts[0]), float(parts[1]), float(parts[2]))  # type: ignore[arg-type]
 
 
-def _joins(kept: list[dict[str, Any]], u: TrackUpdate) -> list[dict[str, Any]]:
-    """Long-gap joins behind the track (with the forecast's verdict), each once."""
-    out = list(kept)
-    seen = {(j["gap_s"], j["llr"]) for j in out}
-    for jn in u.joins:
-        item = {"gap_s": round(jn.gap_s, 3), "distance_m": round(jn.distance_m, 1),
-                "miss_m": round(jn.miss_m, 1), "llr": round(jn.llr, 3),
-                "forecast_members": int(jn.forecast.n_members),
-                "earlier_sources": list(jn.earlier_sources),
-                "later_sources": list(jn.later_sources)}
-        if (item["gap_s"], item["llr"]) not in seen:
-            seen.add((item["gap_s"], item["llr"]))
-            out.append(item)
-    return out
-
-
-def _track_view(state: TrackState) -> dict[str, Any]:
-    """The REST view of a track, with the pipeline's state to resume from after a restart."""
-    assert state.marking is not None
-    return {
-        "id": state.track_id, "balloon_ref": state.balloon_id,
-        "classification": state.classification, "class_probability": state.class_probability,
-        "p_balloon": (state.p_balloon[-1] if state.p_balloon
-                      and math.isfinite(state.p_balloon[-1]) else None),
-        "first_seen_s": state.states[0].time_s, "last_seen_s": state.states[-1].time_s,
-        "states": [{**p.to_json(), "p_balloon": round(pb, 6) if math.isfinite(pb) else None}
-                   for p, pb in zip(state.states, state.p_balloon, strict=True)],
-        "marking": state.marking.to_dict(), "shared": state.shared,
-        "n_reports": state.n_reports, "sources": sorted(state.sources),
-        "observations": state.report_keys, "sighting_refs": state.sighting_ids,
-        "joins": state.joins,
-        "_state": {
-            "version": 2, "key": state.key, "balloon_id": state.balloon_id,
-            "created_s": state.created_s, "modified_s": state.modified_s,
-            "last_forecast_s": state.last_forecast_s, "balloon": state.balloon,
-            "balloon_marking": (state.balloon_marking.to_dict()
-                                if state.balloon_marking is not None else None),
-            "class_probs": state.class_probs, "own": state.own,
-            "reports": [r.to_json() for r in state.reports],
-        },
-    }
-
-
-def _from_view(track_id: str, view: Mapping[str, Any]) -> TrackState | None:
-    """A saved track (``_track_view``) back as the pipeline's state; None if not resumable."""
-    saved = view.get("_state")
-    if not isinstance(saved, Mapping) or saved.get("version") != 2:
-        return None
-    marking = Marking.from_dict(view["marking"])
-    states = [TrackPoint(to_epoch_s(s["time"]), float(s["lat"]), float(s["lon"]),
-                         float(s["alt_m"]),
-                         tuple(s["velocity_mps"]) if s.get("velocity_mps") else None,
-                         s.get("sigma_h_m"), s.get("sigma_v_m"))
-              for s in view["states"]]
-    if not states:
-        return None
-    return TrackState(
-        key=saved["key"], track_id=track_id, balloon_id=saved["balloon_id"],
-        created_s=saved["created_s"], states=states,
-        p_balloon=[math.nan if s.get("p_balloon") is None else float(s["p_balloon"])
-                   for s in view["states"]],
-        reports=[Report.from_json(r) for r in saved["reports"]],
-        report_keys=list(view["observations"]), sighting_ids=list(view["sighting_refs"]),
-        sources=set(view["sources"]), marking=marking, class_probs=dict(saved["class_probs"]),
-        classification=view["classification"], class_probability=view["class_probability"],
-        n_reports=int(view["n_reports"]), own=bool(saved["own"]), shared=bool(view["shared"]),
-        joins=list(view["joins"]), modified_s=saved["modified_s"],
-        last_forecast_s=saved["last_forecast_s"], balloon=saved["balloon"],
-        balloon_marking=(Marking.from_dict(saved["balloon_marking"])
-                         if saved.get("balloon_marking") else None))
-
-
 def _forecast_view(obj: Mapping[str, Any], marking: Marking) -> dict[str, Any]:
     keep = ("id", "subject_ref", "issued", "lead_times_s", "median_track", "regions", "members",
             "wind_source")
     view = {k: obj[k] for k in keep if k in obj}
     view["marking"] = marking.to_dict()
     return view
+
+
+__all__ = ["Batch", "Pipeline", "TrackState"]
