@@ -84,6 +84,12 @@ def test_products_inherit_the_most_restrictive_marking_of_their_inputs(served: S
         tracks = client.get("/api/v1/tracks").json()
         assert len(tracks) == 1
         assert tracks[0]["marking"] == {"tlp": "amber", "rel_to": [["group:five-eyes"]]}
+        # 40 minutes of silence: the tracker joined the halves on a drift forecast, which is
+        # kept with the track (and published under the track's marking)
+        [join] = tracks[0]["joins"]
+        assert join["gap_s"] >= 1800 and join["miss_m"] < 5_000 and join["llr"] > 0
+        assert join["forecast_ref"] in {f["id"] for f in client.get("/api/v1/forecasts").json()
+                                        if f["subject_ref"] == tracks[0]["id"]}
     with served.client("fr") as fr:  # not in five-eyes: the fused track is no longer for it
         assert fr.get("/api/v1/tracks").json() == []
         track_versions = [o for o in all_objects(served, "fr") if o["type"] == S.TRACK_TYPE]

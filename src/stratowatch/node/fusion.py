@@ -289,6 +289,7 @@ def _observations(reports: Sequence[Report]) -> Observations:
         if cols["kind"][-1] not in _KINDS:
             cols["kind"][-1] = ""
         cols["ref"][-1] = r.key
+        cols["source"][-1] = r.source  # the partner: what long-gap join records name
     try:
         return Observations.from_columns(cols)
     except StratowatchError:  # _valid keeps what the constructor checks; a last guard

@@ -36,7 +36,7 @@ from stratowatch.node.fusion import REPLAY_REPORTS, Fusion, Report, SavedTrack, 
 from stratowatch.node.metrics import Metrics
 from stratowatch.node.publish import Outgoing, Publisher
 from stratowatch.node.sightings import PartnerSightings
-from stratowatch.node.stages import drift_forecast, make_tracker, node_class
+from stratowatch.node.stages import drift_forecast, ensemble_products, make_tracker, node_class
 from stratowatch.node.trackstate import TrackState, from_view, merge_joins, track_view
 from stratowatch.sharing import Marking, audience_tokens, most_restrictive
 from stratowatch.sharing import stix as S
@@ -196,6 +196,7 @@ class Pipeline:
                 outgoing += self._sightings(state)
                 outgoing += self._track_products(state)
                 outgoing += self._forecast(state)
+                outgoing += self._join_forecasts(state)
         self._publisher.publish(outgoing)
         self._save(touched)
         self._forget_silent()
@@ -228,7 +229,7 @@ class Pipeline:
             state.n_reports += len(new)
             state.own = state.own or any(r.sighting_id is None for r in new)
             state.class_probs = u.class_probs
-            state.joins = merge_joins(state.joins, u)
+            state.joins, state.new_joins = merge_joins(state.joins, u)
             state.new = new
             if state.states:
                 touched.append(state)
@@ -309,14 +310,40 @@ class Pipeline:
                          issued_s=last.time_s, lead_times_s=result.lead_times_s,
                          median_track=result.median, regions=result.regions,
                          members=result.members, wind_source=self._winds.__class__.__name__)
+        self._store_forecast(obj, state, last.time_s, result.lead_times_s[-1])
+        return [Outgoing(obj, state.marking)]
+
+    def _join_forecasts(self, state: TrackState) -> list[Outgoing]:
+        """The drift forecast that justified each new long-gap join, kept with the track: from
+        the earlier half's last state to the later half's first report."""
+        assert state.marking is not None
+        out = []
+        for jn in state.new_joins:
+            result = ensemble_products(jn.forecast)
+            if result is None:
+                continue
+            issued = float(jn.forecast.times_s[0])
+            obj = S.forecast(creator=self._creator, local_id=f"{state.key}/join/{issued!r}",
+                             subject_ref=state.track_id, marking=state.marking,
+                             issued_s=issued, lead_times_s=result.lead_times_s,
+                             median_track=result.median, regions=result.regions,
+                             members=result.members,
+                             wind_source=self._winds.__class__.__name__)
+            self._store_forecast(obj, state, issued, result.lead_times_s[-1])
+            for item in state.joins:
+                if item["gap_s"] == round(jn.gap_s, 3) and item["llr"] == round(jn.llr, 3):
+                    item["forecast_ref"] = obj["id"]
+            out.append(Outgoing(obj, state.marking))
+        return out
+
+    def _store_forecast(self, obj: Mapping[str, Any], state: TrackState, issued_s: float,
+                        lead_s: float) -> None:
+        assert state.marking is not None
         self._store.forecasts.put(obj["id"], _forecast_view(obj, state.marking),
                                   self._publisher.tokens(state.marking),
-                                  track_id=state.track_id,
-                                  issued_us=round(last.time_s * 1e6),
-                                  valid_from_us=round(last.time_s * 1e6),
-                                  valid_to_us=round((last.time_s + result.lead_times_s[-1])
-                                                    * 1e6))
-        return [Outgoing(obj, state.marking)]
+                                  track_id=state.track_id, issued_us=round(issued_s * 1e6),
+                                  valid_from_us=round(issued_s * 1e6),
+                                  valid_to_us=round((issued_s + lead_s) * 1e6))
 
     # -- track state ------------------------------------------------------------------------------
 

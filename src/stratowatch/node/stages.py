@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from shapely.geometry import mapping
 
 from stratowatch.drift import FloatProfile, forecast
+from stratowatch.drift.ensemble import Ensemble
 from stratowatch.drift.products import median_track, regions
 from stratowatch.errors import ConfigError, CoverageError
 from stratowatch.sharing.stix import ForecastRegion, TrackPoint
@@ -60,6 +61,11 @@ def drift_forecast(winds: WindField, last: TrackPoint, *, members: int, hours: f
                        members=members, seed=seed, output_every_s=output_every_s)
     except (CoverageError, ConfigError):
         return None
+    return ensemble_products(ens)
+
+
+def ensemble_products(ens: Ensemble) -> ForecastResult | None:
+    """Median track and 50 %/90 % regions of an ensemble (None if it has no finite state)."""
     med = median_track(ens)
     points = [TrackPoint(float(t), float(la), float(lo), float(al))
               for t, la, lo, al in zip(med.times_s, med.lat_deg, med.lon_deg, med.alt_m,

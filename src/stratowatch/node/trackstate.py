@@ -17,6 +17,7 @@ from stratowatch.node.fusion import Report, TrackUpdate
 from stratowatch.sharing import Marking
 from stratowatch.sharing.stix import TrackPoint
 from stratowatch.timeutil import to_epoch_s
+from stratowatch.tracking import Join
 
 
 @dataclass
@@ -46,11 +47,14 @@ class TrackState:
     balloon: dict[str, Any] | None = None
     balloon_marking: Marking | None = None
     new: list[Report] = field(default_factory=list)  # this batch's reports (not saved)
+    new_joins: list[Join] = field(default_factory=list)  # this batch's joins (not saved)
 
 
-def merge_joins(kept: list[dict[str, Any]], u: TrackUpdate) -> list[dict[str, Any]]:
-    """Long-gap joins behind the track (with the forecast's verdict), each once."""
+def merge_joins(kept: list[dict[str, Any]], u: TrackUpdate
+                ) -> tuple[list[dict[str, Any]], list[Join]]:
+    """Long-gap joins behind the track (the forecast's verdict), each once; and the new ones."""
     out = list(kept)
+    fresh = []
     seen = {(j["gap_s"], j["llr"]) for j in out}
     for jn in u.joins:
         item = {"gap_s": round(jn.gap_s, 3), "distance_m": round(jn.distance_m, 1),
@@ -61,7 +65,8 @@ def merge_joins(kept: list[dict[str, Any]], u: TrackUpdate) -> list[dict[str, An
         if (item["gap_s"], item["llr"]) not in seen:
             seen.add((item["gap_s"], item["llr"]))
             out.append(item)
-    return out
+            fresh.append(jn)
+    return out, fresh
 
 
 def track_view(state: TrackState) -> dict[str, Any]:
