@@ -3,8 +3,9 @@
 Three free balloons float at 17-20 km in the built-in zonal jet (the drift engine integrates
 them, one deterministic member each) and report telemetry every ten minutes of scenario time,
 replayed faster than real time (one report round per ``interval_s``). Nothing here is real data.
-When the sensing layer ships its scenario simulator (``stratowatch.sensing.simulate``) this is
-the place to call it instead.
+Each round is ingested like any observations posted over REST, so the tracker associates it;
+the callsigns are only hints. A richer feed (radars, aircraft, clutter) could come from the
+sensing layer's simulator (``stratowatch.sensing.simulate``), called from here.
 """
 
 from __future__ import annotations
