@@ -322,3 +322,29 @@ def test_a_new_tracker_generation_keeps_every_track_under_its_key() -> None:
     aircraft = {owner[k] for k in owner if int(k.split("-")[1]) >= 6}
     assert len(balloon) == 1 and len(aircraft) == 1 and balloon != aircraft
     assert len(owner) >= 0.9 * 120
+
+
+def test_an_identifier_names_the_track_again_after_the_tracker_let_it_go() -> None:
+    """An aircraft track ends after a minute of silence (the tracker's rule); when reports with
+    the same ADS-B address come back, the node track takes them up under its old key. Other
+    reports never inherit a key this way."""
+    from stratowatch.node.fusion import Fusion, Report
+    from stratowatch.node.stages import make_tracker
+
+    fusion = Fusion(lambda: make_tracker(ZonalJet()))
+    green = Marking.of(Tlp.GREEN)
+
+    def owners(rows: list[dict[str, Any]], tag: str) -> set[str]:
+        reports = [Report(f"observation/{tag}{i}", row, green, "us") for i, row in
+                   enumerate(rows)]
+        return {u.key for u in fusion.add(reports)}
+
+    first = airliner(T0, 12)
+    later = airliner(T0 + 900.0, 12)  # 15 minutes later, 200 km further east
+    for row in first + later:
+        row["icao24"] = "abc123"
+    stranger = [dict(row, lat=row["lat"] + 1.0, ref="s") for row in airliner(T0 + 900.0, 12)]
+    [before] = owners(first, "a")
+    [after] = owners(later, "b")
+    [other] = owners(stranger, "c")
+    assert after == before and other != before

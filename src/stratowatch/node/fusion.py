@@ -219,7 +219,8 @@ class Fusion:
         first = min(self._reports[k].time_s for k in keys)
         key = votes.most_common(1)[0][0] if votes else self._hinted(keys, first, listed)
         holder = None if key is None else self._number_of.get(key)
-        if key is None or (holder is not None and holder != tk.number and holder in listed):
+        if key is None or (holder is not None and holder != tk.number
+                           and self._alive(listed.get(holder), first)):
             key = self._new_key(min(keys, key=lambda k: self._reports[k].time_s))
         self._key_of[tk.number] = key
         self._number_of[key] = tk.number
@@ -236,13 +237,16 @@ class Fusion:
                 if key is None or key == found:
                     continue
                 last = self._last_s.get(key, -math.inf)
-                holder = listed.get(self._number_of.get(key, -1))
-                alive = holder is not None and first_s - holder.times_s[-1] <= self._coast_s(
-                    bool(holder.p_drift[-1] >= 0.5))
+                alive = self._alive(listed.get(self._number_of.get(key, -1)), first_s)
                 if not alive and last <= first_s and first_s - last <= HINT_MAX_GAP_S and (
                         found is None or last > self._last_s.get(found, -math.inf)):
                     found = key
         return found
+
+    def _alive(self, tk: Track | None, at_s: float) -> bool:
+        """Whether the tracker still follows this track at ``at_s`` (it lists deleted ones)."""
+        return tk is not None and bool(len(tk)) and at_s - float(tk.times_s[-1]) <= self._coast_s(
+            bool(tk.p_drift[-1] >= 0.5))
 
     def _new_key(self, first: str) -> str:
         key = f"track/{first}"
