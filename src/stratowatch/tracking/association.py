@@ -229,7 +229,14 @@ class GNNWith2DAssignment:
 
     ``cost`` of a pair is minus its log likelihood ratio against "missed and the report is
     clutter"; pairs with a positive cost are never assigned (leaving both free is better).
+    By default confirmed and tentative tracks compete in one assignment, so a target whose
+    track is still tentative keeps its report when it passes close to a confirmed track: with
+    ``confirmed_first`` the confirmed tracks choose first and a tentative one only gets what
+    they left, which made crossing targets swap tracks (Stone Soup's trackers work that way,
+    the initiator getting the detections the tracker did not use).
     """
+
+    confirmed_first: bool = False
 
     def associate(self, pi: IntArray, pj: IntArray, cost: FloatArray, n_tracks: int,
                   n_reports: int) -> IntArray:

@@ -430,17 +430,21 @@ class Tracker:
             tent = np.flatnonzero(~conf_pair)
             free = tent[~claimed[pj[tent]]]
             chosen = free[self._gnn.associate(pi[free], pj[free], cost[free], n, nm)]
-        elif type(self.associator) is GNNWith2DAssignment:  # confirmed tracks choose first
-            chosen = gnn_two_stage(pi, pj, cost, conf_pair, n, nm)
-        else:  # a user's GNN variant: its associate(), in the same two stages
-            gnn = self.associator
-            first = np.flatnonzero(conf_pair)
-            c1 = first[gnn.associate(pi[first], pj[first], cost[first], n, nm)]
-            taken = np.zeros(nm, dtype=np.bool_)
-            taken[pj[c1]] = True
-            rest = np.flatnonzero(~conf_pair & ~taken[pj])
-            c2 = rest[gnn.associate(pi[rest], pj[rest], cost[rest], n, nm)]
-            chosen = np.concatenate([c1, c2])
+        else:
+            gnn = self.associator if isinstance(self.associator, GNNWith2DAssignment) \
+                else self._gnn
+            if not gnn.confirmed_first:  # one joint assignment
+                chosen = gnn.associate(pi, pj, cost, n, nm)
+            elif type(gnn) is GNNWith2DAssignment:  # confirmed tracks choose first
+                chosen = gnn_two_stage(pi, pj, cost, conf_pair, n, nm)
+            else:  # a user's GNN variant: its associate(), in the same two stages
+                first = np.flatnonzero(conf_pair)
+                c1 = first[gnn.associate(pi[first], pj[first], cost[first], n, nm)]
+                taken = np.zeros(nm, dtype=np.bool_)
+                taken[pj[c1]] = True
+                rest = np.flatnonzero(~conf_pair & ~taken[pj])
+                c2 = rest[gnn.associate(pi[rest], pj[rest], cost[rest], n, nm)]
+                chosen = np.concatenate([c1, c2])
         if chosen.size:
             ai = pi[chosen]
             self.stats["oos"] += int(np.count_nonzero(mt[pj[chosen]] < L.t[ai]))
