@@ -202,22 +202,48 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-class Meter:
-    """Wall time, the server's CPU and this process's CPU over one measured phase."""
+def postgres_cpu_s(db_url: str) -> float:
+    """CPU seconds of the PostgreSQL server listening on the URL's port (postmaster and its
+    children, the backends), 0 when it is not on this machine or not PostgreSQL."""
+    port = db_url.rpartition(":")[2].partition("/")[0]
+    if not db_url.startswith("postgresql") or not port.isdigit():
+        return 0.0
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            with contextlib.suppress(OSError):
+                stats[int(entry.name)] = ((entry / "cmdline").read_bytes().split(b"\0"),
+                                          (entry / "stat").read_text().rpartition(")")[2].split())
+    master = [pid for pid, (cmd, _) in stats.items()
+              if cmd and cmd[0].endswith(b"postgres") and b"-p" in cmd
+              and cmd[cmd.index(b"-p") + 1:cmd.index(b"-p") + 2] == [port.encode()]]
+    family = [pid for pid, (_, stat) in stats.items()
+              if pid in master or (len(stat) > 1 and int(stat[1]) in master)]
+    return sum(int(stats[pid][1][11]) + int(stats[pid][1][12]) for pid in family) / os.sysconf(
+        "SC_CLK_TCK")
 
-    def __init__(self, pid: int) -> None:
+
+class Meter:
+    """Wall time, the server's CPU (and its database server's), and this process's CPU over
+    one measured phase."""
+
+    def __init__(self, pid: int, db_url: str = "") -> None:
         self.pid = pid
-        self.wall = self.server = self.client = 0.0
+        self.db_url = db_url
+        self.wall = self.server = self.client = self.database = 0.0
 
     @contextlib.contextmanager
     def measure(self) -> Iterator[None]:
         wall, server, client = time.perf_counter(), cpu_s(self.pid), time.process_time()
+        database = postgres_cpu_s(self.db_url) if self.db_url else 0.0
         try:
             yield
         finally:
             self.wall += time.perf_counter() - wall
             self.server += cpu_s(self.pid) - server
             self.client += time.process_time() - client
+            if self.db_url:
+                self.database += postgres_cpu_s(self.db_url) - database
 
 
 def bodies(first: list[dict[str, Any]], start: int, stop: int, bundle: int) -> list[bytes]:
@@ -256,14 +282,14 @@ def ingest(collection: str, requests: list[bytes], meter: Meter, clients: int = 
         raise SystemExit(f"add-objects failed: {failures[0]}")
 
 
-def page_latency(collection: str, stamps: list[str], pages: int, seed: int, pid: int
-                 ) -> tuple[float, float, float]:
+def page_latency(collection: str, stamps: list[str], pages: int, seed: int, pid: int,
+                 db_url: str = "") -> tuple[float, float, float]:
     """p50 and p99 (ms) of a 100-object page at a random added_after, and the server's mean
-    CPU milliseconds per page."""
+    CPU milliseconds per page (PostgreSQL's own CPU per page printed when it is measured)."""
     rng = random.Random(seed)
     samples = []
     short = 0
-    meter = Meter(pid)
+    meter = Meter(pid, db_url)
     with httpx.Client(auth=("ca", PASSWORD), timeout=600,
                       headers={"Accept": TAXII}) as client:
         for i in range(pages + 5):
@@ -281,6 +307,8 @@ def page_latency(collection: str, stamps: list[str], pages: int, seed: int, pid:
     p50, p99 = percentiles(samples)
     if short:
         print(f"  ({short} of {pages} pages had fewer than 100 objects: near the end)")
+    if db_url.startswith("postgresql"):
+        print(f"  (PostgreSQL server CPU {meter.database / pages * 1000:.2f} ms per page)")
     return p50, p99, meter.server / pages * 1000
 
 
@@ -369,21 +397,23 @@ def main() -> None:
                 requests = bodies(first, 0, args.objects, args.bundle)
                 with stratowatch_node(db, work) as (url, pid):
                     began = time.time()
-                    early, later = Meter(pid), Meter(pid)
+                    early, later = Meter(pid, db), Meter(pid, db)
                     ingest(url, requests[:split], early, args.clients)
                     ingest(url, requests[split:], later, args.clients)
                     del requests
                     wall = early.wall + later.wall
                     rate = args.objects / wall
                     p50, p99, cpu_ms = page_latency(url, stamps_between(began, time.time()),
-                                                    args.pages, 3, pid)
+                                                    args.pages, 3, pid, db)
                 results[label] = (rate, p99, early.wall)
                 head = split * args.bundle
                 print(f"stratowatch on {label}: ingest 0 -> {args.objects:,} objects: {rate:,.0f}"
                       f" objects/s (0 -> {head:,}: {head / max(early.wall, 1e-9):,.0f}/s); "
                       f"server CPU {early.server + later.server:.1f} s = "
                       f"{args.objects / (early.server + later.server):,.0f} objects per CPU-s;"
-                      f" client CPU {early.client + later.client:.1f} s", flush=True)
+                      f" client CPU {early.client + later.client:.1f} s"
+                      + (f"; PostgreSQL server CPU {early.database + later.database:.1f} s"
+                         if db.startswith("postgresql") else ""), flush=True)
                 print(f"stratowatch on {label} with {args.objects:,} objects: page p50 "
                       f"{p50:.1f} ms, p99 {p99:.1f} ms; server CPU {cpu_ms:.2f} ms per page",
                       flush=True)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import uuid
 from typing import Any
 
@@ -137,3 +138,41 @@ def test_adding_is_idempotent_by_id_and_modified_and_reports_bad_objects(served:
         second = client.post(url, json={"objects": objs}, headers={"Content-Type": TAXII}).json()
         assert second["success_count"] == 2
         assert len(client.get(url).json()["objects"]) == 2
+
+
+def test_garbage_collector_runs_again_after_every_add_objects_request(served: Served) -> None:
+    # Ingest pauses the cyclic collector while a bundle is handled; it must never stay off,
+    # whether the bundle was stored, partly refused, or not JSON at all.
+    assert gc.isenabled()
+    url = "/taxii2/api/collections/inbox/objects/"
+    headers = {"Content-Type": TAXII}
+    with served.client() as client:
+        stored = client.post(url, json={"objects": sightings(3, start=900)}, headers=headers)
+        assert stored.status_code == 202 and stored.json()["success_count"] == 3
+        assert gc.isenabled()
+        partly = client.post(url, json={"objects": [{"type": "sighting", "id": "x"}]},
+                             headers=headers)
+        assert partly.status_code == 202 and partly.json()["failure_count"] == 1
+        assert gc.isenabled()
+        garbage = client.post(url, content=b"{not json", headers=headers)
+        assert garbage.status_code == 400
+        assert gc.isenabled()
+
+
+def test_overlapping_ingest_pauses_resume_the_collector_after_the_last() -> None:
+    from stratowatch.node.inbound import batch_gc_pause
+
+    assert gc.isenabled()
+    with batch_gc_pause:
+        assert not gc.isenabled()
+        with batch_gc_pause:  # a second request in flight
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the first one is still handling its bundle
+    assert gc.isenabled()
+    gc.disable()  # a process that turned the collector off keeps it off
+    try:
+        with batch_gc_pause:
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
