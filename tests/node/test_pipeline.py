@@ -259,6 +259,7 @@ def test_a_partners_restricted_taxii_sighting_is_fused_and_never_widened(served:
     latest_ca = track_versions(served, "ca")[-1]
     assert latest_ca["object_marking_refs"] == FIVE_EYES.object_marking_refs()
     assert seen["id"] in latest_ca["sighting_refs"]
+    assert latest_ca["source_refs"] == sorted(identity_id_of(p) for p in ("ca", "fr"))
     for_fr = track_versions(served, "fr")
     assert for_fr and all(v["object_marking_refs"] == Marking.of(Tlp.GREEN).object_marking_refs()
                           for v in for_fr)

@@ -41,7 +41,7 @@ def emitted() -> dict[str, dict[str, Any]]:
                 marking=most_restrictive([MARK, Marking.of(Tlp.GREEN)]),
                 states=[S.TrackPoint(T0 + 60, 52.2, -178.0, 18_500.0, (12.0, -3.0, 0.1), 300.0),
                         S.TrackPoint(T0, 52.1, -178.5, 18_490.0)],
-                sighting_refs=[s["id"]], class_probability=0.9)
+                sighting_refs=[s["id"]], source_refs=[UK.identity_id], class_probability=0.9)
     f = S.forecast(creator=me, local_id="f1", subject_ref=t["id"], marking=MARK, issued_s=T0,
                    lead_times_s=[3600.0, 7200.0],
                    median_track=[S.TrackPoint(T0 + 3600, 52.5, -176.0, 18_500.0)],
@@ -136,6 +136,17 @@ def test_references_must_have_the_right_type() -> None:
     with pytest.raises(ConfigError, match="balloon_ref"):
         S.sighting(creator=UK.identity_id, balloon_ref="identity--x", marking=MARK, time_s=T0,
                    lat=0, lon=0, alt_m=0, sensor_kind="radar")
+
+
+def test_a_track_names_the_partners_it_fuses_by_identity() -> None:
+    b = S.balloon(creator=UK.identity_id, local_id="b1", marking=MARK, created_s=T0)
+    point = S.TrackPoint(T0, 52.1, -178.5, 18_490.0)
+    t = S.track(creator=UK.identity_id, local_id="t1", balloon_ref=b["id"], marking=MARK,
+                states=[point], source_refs=[UK.identity_id, UK.identity_id])
+    assert t["source_refs"] == [UK.identity_id]
+    with pytest.raises(ConfigError, match="source_refs"):
+        S.track(creator=UK.identity_id, local_id="t1", balloon_ref=b["id"], marking=MARK,
+                states=[point], source_refs=["uk"])
 
 
 def test_only_the_creator_versions_an_object() -> None:

@@ -41,7 +41,7 @@ from stratowatch.node.trackstate import TrackState, from_view, merge_joins, trac
 from stratowatch.sharing import Marking, audience_tokens, most_restrictive
 from stratowatch.sharing import stix as S
 from stratowatch.sharing._ids import det_id
-from stratowatch.sharing.policy import owner_token
+from stratowatch.sharing.policy import identity_id_of, owner_token
 from stratowatch.store import UNFILTERED, Store
 from stratowatch.timeutil import to_epoch_s
 from stratowatch.winds import WindField
@@ -282,7 +282,9 @@ class Pipeline:
         state.modified_s = max(last, state.modified_s + 0.001)
         obj = S.track(creator=self._creator, local_id=state.key, balloon_ref=state.balloon_id,
                       marking=state.marking, states=state.states,
-                      sighting_refs=state.sighting_ids, classification=state.classification,
+                      sighting_refs=state.sighting_ids,
+                      source_refs=[identity_id_of(p) for p in state.sources],
+                      classification=state.classification,
                       class_probability=state.class_probability, created_s=state.created_s,
                       modified_s=state.modified_s)
         out.append(Outgoing(obj, state.marking))

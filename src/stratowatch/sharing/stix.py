@@ -78,7 +78,8 @@ _EXTENSIONS: dict[str, tuple[str, str, str]] = {
         "stratowatch track", "new-sdo",
         "A fused track of one balloon. Properties: balloon_ref, first_seen, last_seen, states "
         "(time, lat, lon, alt_m, velocity_mps [east, north, up], sigma_h_m, sigma_v_m), "
-        "sighting_refs, classification, class_probability."),
+        "sighting_refs, source_refs (identities of the partners whose reports it fuses), "
+        "classification, class_probability."),
     SDO_EXTENSION_IDS[FORECAST_TYPE]: (
         "stratowatch forecast", "new-sdo",
         "A trajectory forecast. Properties: subject_ref (balloon or track), issued, "
@@ -247,8 +248,9 @@ def sighting(*, creator: str, balloon_ref: str, marking: Marking, time_s: float,
 
 def track(*, creator: str, local_id: str, balloon_ref: str, marking: Marking,
           states: Sequence[TrackPoint], sighting_refs: Sequence[str] = (),
-          classification: str = "free-balloon", class_probability: float | None = None,
-          created_s: float | None = None, modified_s: float | None = None) -> dict[str, Any]:
+          source_refs: Sequence[str] = (), classification: str = "free-balloon",
+          class_probability: float | None = None, created_s: float | None = None,
+          modified_s: float | None = None) -> dict[str, Any]:
     """A fused track (`x-stratowatch-track`); its marking: `most_restrictive` of its inputs'."""
     _require_type(balloon_ref, BALLOON_TYPE, "balloon_ref")
     _choice(classification, CLASSES, "classification")
@@ -256,6 +258,8 @@ def track(*, creator: str, local_id: str, balloon_ref: str, marking: Marking,
         raise ConfigError("a track needs at least one state")
     for ref in sighting_refs:
         _require_type(ref, "sighting", "sighting_refs")
+    for ref in source_refs:
+        _require_type(ref, "identity", "source_refs")
     ordered = sorted(states, key=lambda s: s.time_s)
     created = ordered[0].time_s if created_s is None else created_s
     return _sdo(TRACK_TYPE, det_id(TRACK_TYPE, creator, local_id), creator, created, marking, {
@@ -263,6 +267,7 @@ def track(*, creator: str, local_id: str, balloon_ref: str, marking: Marking,
         "first_seen": stix_time(ordered[0].time_s), "last_seen": stix_time(ordered[-1].time_s),
         "states": [s.to_json() for s in ordered],
         "sighting_refs": list(sighting_refs) or None,
+        "source_refs": sorted(set(source_refs)) or None,
         "classification": classification,
         "class_probability": _opt_prob(class_probability, "class_probability"),
     }, modified_s=ordered[-1].time_s if modified_s is None else modified_s)
