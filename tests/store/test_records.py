@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from stratowatch.errors import ConfigError, ParseError
-from stratowatch.store import UNFILTERED, ObjectRef, Store, status_of
+from stratowatch.store import UNFILTERED, ObjectRef, Store, TrackEntry, status_of
 
 from .helpers import stix
 
@@ -79,6 +79,20 @@ def test_tracks_and_forecasts_replace_whole_and_respect_tokens(store: Store) -> 
     assert [f.id for f in store.forecasts.list({"*"}, track_id="t1")] == ["f1"]
     assert store.forecasts.get("f2", {"partner:uk"}) is not None
     assert store.forecasts.get("f2", {"*"}) is None
+
+
+def test_several_tracks_are_stored_together_or_not_at_all(store: Store) -> None:
+    store.tracks.put_many([TrackEntry("a", {"n": 1}, {"*"}, updated_us=1),
+                           TrackEntry("b", {"n": 2}, {"partner:ca"}, updated_us=2)])
+    assert [t.id for t in store.tracks.list(UNFILTERED)] == ["a", "b"]
+    assert [t.id for t in store.tracks.list({"partner:ca"})] == ["b"]
+    with pytest.raises(TypeError):  # the second payload cannot be stored: neither is
+        store.tracks.put_many([TrackEntry("a", {"n": 9}, {"*"}, updated_us=3),
+                               TrackEntry("c", {"n": object()}, {"*"}, updated_us=4)])
+    kept = store.tracks.get("a", {"*"})
+    assert kept is not None and kept.payload == {"n": 1}
+    assert store.tracks.get("c", UNFILTERED) is None
+    store.tracks.put_many([])
 
 
 def test_observations_from_sensing_store_nan_as_not_reported(store: Store) -> None:

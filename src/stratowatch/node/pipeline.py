@@ -42,7 +42,7 @@ from stratowatch.sharing import Marking, audience_tokens, most_restrictive
 from stratowatch.sharing import stix as S
 from stratowatch.sharing._ids import det_id
 from stratowatch.sharing.policy import identity_id_of, owner_token
-from stratowatch.store import UNFILTERED, Store
+from stratowatch.store import UNFILTERED, Store, TrackEntry
 from stratowatch.timeutil import to_epoch_s
 from stratowatch.winds import WindField
 
@@ -371,13 +371,15 @@ class Pipeline:
     def _save(self, touched: Iterable[TrackState]) -> None:
         """Shared tracks under their marking's audience (as their STIX objects); the others for
         this node alone."""
+        updates = []
         for state in touched:
             assert state.marking is not None
             tokens = (audience_tokens(state.marking, self._self_id) if state.shared
                       else frozenset({owner_token(self._self_id)}))
-            self._store.tracks.put(state.track_id, track_view(state), tokens,
-                                   classification=state.classification,
-                                   updated_us=round(state.states[-1].time_s * 1e6))
+            updates.append(TrackEntry(state.track_id, track_view(state), tokens,
+                                       classification=state.classification,
+                                       updated_us=round(state.states[-1].time_s * 1e6)))
+        self._store.tracks.put_many(updates)
 
     def _reload(self, key: str) -> TrackState | None:
         """A track that left memory, from the store (None for a new key)."""

@@ -20,7 +20,13 @@ from stratowatch.store.ingest import NewObject
 from stratowatch.store.objects import ObjectStore
 from stratowatch.store.observations import Observations
 from stratowatch.store.partners import Partner, Partners
-from stratowatch.store.products import ForecastRecord, Forecasts, TrackRecord, Tracks
+from stratowatch.store.products import (
+    ForecastRecord,
+    Forecasts,
+    TrackEntry,
+    TrackRecord,
+    Tracks,
+)
 from stratowatch.store.records import AddResult, ManifestEntry, ObjectRef, Page, StoredObject
 from stratowatch.store.stamps import format_us, parse_us
 from stratowatch.store.status import Status, StatusStore, status_of
@@ -54,6 +60,7 @@ __all__ = [
     "StatusStore",
     "Store",
     "StoredObject",
+    "TrackEntry",
     "TrackRecord",
     "Tracks",
     "Unfiltered",

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Table, delete, exists, insert, literal, select, update
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from stratowatch.store.engine import read_transaction, write_transaction
 from stratowatch.store.schema import forecast_tokens, forecasts, track_tokens, tracks
@@ -29,6 +29,17 @@ class TrackRecord:
     updated_us: int
     classification: str | None
     payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class TrackEntry:
+    """One track to store with ``Tracks.put_many``."""
+
+    track_id: str
+    payload: Mapping[str, Any]
+    tokens: Iterable[str]
+    classification: str | None = None
+    updated_us: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,11 +63,21 @@ class Tracks:
     def put(self, track_id: str, payload: Mapping[str, Any], tokens: Iterable[str], *,
             classification: str | None = None, updated_us: int | None = None) -> None:
         """Insert or replace a track and its audience."""
-        when = now_us() if updated_us is None else updated_us
-        values = {"updated_us": when, "classification": classification,
-                  "payload": json.dumps(payload, separators=(",", ":"))}
-        _upsert(self._engine, tracks, track_tokens, "track_id", track_id, values,
-                {"created_us": when}, audience(tokens))
+        self.put_many([TrackEntry(track_id, payload, tokens, classification, updated_us)])
+
+    def put_many(self, items: Iterable[TrackEntry]) -> None:
+        """Insert or replace several tracks in one transaction (one durable commit), so a
+        pipeline batch that touches many tracks stores all of them or none."""
+        entries = list(items)
+        if not entries:
+            return
+        with write_transaction(self._engine) as conn:
+            for item in entries:
+                when = now_us() if item.updated_us is None else item.updated_us
+                values = {"updated_us": when, "classification": item.classification,
+                          "payload": json.dumps(item.payload, separators=(",", ":"))}
+                _upsert_in(conn, tracks, track_tokens, "track_id", item.track_id, values,
+                           {"created_us": when}, audience(item.tokens))
 
     def get(self, track_id: str, tokens: Reader) -> TrackRecord | None:
         """The track if the reader may see it."""
@@ -117,11 +138,17 @@ class Forecasts:
 def _upsert(engine: Engine, table: Table, token_table: Table, key: str, item_id: str,
             values: dict[str, Any], on_insert: dict[str, Any], tokens: frozenset[str]) -> None:
     with write_transaction(engine) as conn:
-        done = conn.execute(update(table).where(table.c.id == item_id).values(values))
-        if done.rowcount == 0:
-            conn.execute(insert(table).values(id=item_id, **values, **on_insert))
-        conn.execute(delete(token_table).where(token_table.c[key] == item_id))
-        conn.execute(insert(token_table), [{key: item_id, "token": t} for t in sorted(tokens)])
+        _upsert_in(conn, table, token_table, key, item_id, values, on_insert, tokens)
+
+
+def _upsert_in(conn: Connection, table: Table, token_table: Table, key: str, item_id: str,
+               values: dict[str, Any], on_insert: dict[str, Any], tokens: frozenset[str]
+               ) -> None:
+    done = conn.execute(update(table).where(table.c.id == item_id).values(values))
+    if done.rowcount == 0:
+        conn.execute(insert(table).values(id=item_id, **values, **on_insert))
+    conn.execute(delete(token_table).where(token_table.c[key] == item_id))
+    conn.execute(insert(token_table), [{key: item_id, "token": t} for t in sorted(tokens)])
 
 
 def _read(engine: Engine, query: Any, table: Table, token_table: Table, key: str,
