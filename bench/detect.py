@@ -61,14 +61,15 @@ def mixed(seed: int, scale: float, gate_mps: float | None) -> Scenario:
 
 
 def print_confusion(sim: Simulation, winds: WindField | None, title: str) -> None:
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), time.process_time()
     c = classify(sim.observations, winds)
-    took = time.perf_counter() - began
+    took, took_cpu = time.perf_counter() - began, time.process_time() - cpu
     keep = confirmed(c.features)
     truth = sim.truth.label_of(c.ref)
     m = confusion(truth[keep], c.label[keep])
     print(f"\n{title}: {int(keep.sum())} confirmed tracks of {len(c)} "
-          f"({len(sim.observations):,} reports classified in {took:.2f} s)")
+          f"({len(sim.observations):,} reports classified in {took:.2f} s wall, "
+          f"{took_cpu:.2f} s CPU)")
     print("  truth \\ label " + "".join(f"{lab:>10s}" for lab in LABELS))
     for i, lab in enumerate(LABELS):
         print(f"  {lab:14s}" + "".join(f"{v:10d}" for v in m[i]))
@@ -122,14 +123,14 @@ def aircraft_study(seed: int, n: int, winds: WindField) -> None:
         sim = simulate(sc, winds)
         sim_s = time.perf_counter() - began
         for w, name in ((winds, "with winds"), (None, "without winds")):
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             c = classify(sim.observations, w)
-            took = time.perf_counter() - began
+            took, took_cpu = time.perf_counter() - began, time.process_time() - cpu
             keep = confirmed(c.features)
             bad = int((c.p_balloon[keep] >= 0.5).sum())
             print(f"  aircraft, {what}, {name}: {int(keep.sum())} confirmed tracks "
                   f"({len(sim.observations):,} reports; simulated in {sim_s:.1f} s, classified "
-                  f"in {took:.2f} s): {bad} false balloons "
+                  f"in {took:.2f} s wall, {took_cpu:.2f} s CPU): {bad} false balloons "
                   f"({1e4 * bad / max(int(keep.sum()), 1):.1f} per 10,000), max p_balloon "
                   f"{float(c.p_balloon[keep].max()):.4f}")
 
