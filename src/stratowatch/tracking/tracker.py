@@ -427,11 +427,8 @@ class Tracker:
             best[pi[sel[up]]] = beta_c[up]
             obs_of[pi[sel[up]]] = pj[sel[up]]
             obs_of[best < 0.5] = -1
-            # tentative tracks compete for the reports no confirmed track is likely to own
-            owned = np.zeros(nm, dtype=np.bool_)
-            owned[pj[sel[beta_c >= 0.5]]] = True
             tent = np.flatnonzero(~conf_pair)
-            free = tent[~owned[pj[tent]]]
+            free = tent[~claimed[pj[tent]]]
             chosen = free[self._gnn.associate(pi[free], pj[free], cost[free], n, nm)]
         else:
             gnn = self.associator if isinstance(self.associator, GNNWith2DAssignment) \
