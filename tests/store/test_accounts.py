@@ -73,6 +73,11 @@ def test_passwords_and_tokens_verify_and_revoke(store: Store) -> None:
         store.credentials.issue_token("nobody")
     with pytest.raises(ConfigError):
         store.credentials.set_password("ca", "u", "short")
+    # a NUL in a name is refused, not a database error (PostgreSQL rejects NUL in text)
+    assert store.credentials.verify_password("ca-\x00taxii", "new password") is None
+    assert store.credentials.verify_token("swt_ab\x00cd_secret") is None
+    with pytest.raises(ConfigError, match="NUL"):
+        store.credentials.set_password("ca", "ca\x00taxii", "new password")
 
 
 def test_a_disabled_partner_cannot_authenticate(store: Store) -> None:

@@ -76,8 +76,9 @@ class Credentials:
 
     def set_password(self, partner_id: str, username: str, password: str) -> str:
         """Set (or replace) the password of ``username``, who acts for ``partner_id``."""
-        if not username or len(username) > 256 or len(password) < 8:
-            raise ConfigError("a username of 1-256 characters and a password of 8 or more")
+        if not username or len(username) > 256 or "\x00" in username or len(password) < 8:
+            raise ConfigError("a username of 1-256 characters (no NUL) and a password of 8 or "
+                              "more")
         cid = "pw_" + secrets.token_hex(8)
         row = {"id": cid, "partner_id": partner_id, "kind": "password", "username": username,
                "label": "", "secret_hash": hash_secret(password), "created_us": now_us()}
@@ -92,6 +93,8 @@ class Credentials:
 
     def verify_password(self, username: str, password: str) -> str | None:
         """The partner ``username`` acts for if the password is right and enabled, else None."""
+        if "\x00" in username:  # no stored name has one, and PostgreSQL refuses it in a query
+            return None
         key = self._key("password", username, password)
         cached = self._cached(key)
         if cached is not None:
@@ -119,7 +122,7 @@ class Credentials:
     def verify_token(self, token: str) -> str | None:
         """The partner a bearer token belongs to, if valid, unrevoked and enabled, else None."""
         parts = token.split("_", 2) if token.startswith(TOKEN_PREFIX) else []
-        if len(parts) != 3:
+        if len(parts) != 3 or "\x00" in parts[1]:
             return None
         key = self._key("token", parts[1], parts[2])
         cached = self._cached(key)
