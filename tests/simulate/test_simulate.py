@@ -162,3 +162,59 @@ def test_a_scenario_on_the_real_gfs_sample(gfs_grib: Path) -> None:
     kinds = set(sim.truth.kind_of(sim.observations.ref).tolist())
     assert {"balloon_float", "balloon_ascent"} <= kinds
     assert sim.observations.time.min() >= winds.coverage.start_s  # type: ignore[operator]
+
+
+def _stationary(ranges_m: list[float], alts_m: list[float]) -> tuple[object, object]:
+    """Objects parked due north of (45, -100) at the given ground ranges and heights."""
+    from stratowatch.sensing.simulate._local import from_local_m
+    from stratowatch.sensing.simulate.trajectories import Trajectories
+    from stratowatch.sensing.simulate.truth import Truth
+
+    lats, lons, alts = [], [], []
+    for g in ranges_m:
+        for h in alts_m:
+            la, lo = from_local_m(np.zeros(2), np.full(2, g), 45.0, -100.0)
+            lats.append(la)
+            lons.append(lo)
+            alts.append(np.full(2, h))
+    n = len(lats)
+    traj = Trajectories.from_regular(np.zeros(n), 4000.0, lats, lons, alts)
+    obj = np.array([f"o{i}" for i in range(n)], dtype=object)
+    truth = Truth(obj, np.full(n, "aircraft", dtype=object), np.full(n, 20.0), np.zeros(n, bool),
+                  np.zeros(n, bool), np.full(n, "", dtype=object), np.full(n, "", dtype=object),
+                  np.full(n, "", dtype=object))
+    return traj, truth
+
+
+def test_radar_heights_are_true_heights_within_the_noise_at_every_range() -> None:
+    # The Earth curves away beneath the radar's tangent plane (ground**2 / 2R: 3.1 km at
+    # 200 km); a plot's height must come back as the object's height above the ground, not
+    # that plus the drop (a 7.3 km aircraft once read 12.5 km at 250 km).
+    ranges = [20_000.0, 100_000.0, 160_000.0, 200_000.0, 240_000.0]
+    heights = [7_300.0, 12_000.0, 19_000.0]
+    traj, truth = _stationary(ranges, heights)
+    radar = Radar("r", 45.0, -100.0, max_range_m=260_000.0, false_alarms_per_scan=0.0,
+                  detection_probability=1.0, update_s=2.0)
+    obs = radar.observe(traj, truth, 0.0, 3000.0, np.random.default_rng(1))  # type: ignore[arg-type]
+    idx = np.array([int(str(r)[1:]) for r in obs.ref.tolist()])
+    true_alt = np.array([heights[i % len(heights)] for i in idx])
+    true_range = np.array([ranges[i // len(heights)] for i in idx])
+    err = obs.alt_m - true_alt
+    assert len(set(idx.tolist())) == len(ranges) * len(heights)  # every one is seen
+    for g in ranges:
+        at = true_range == g
+        sigma = float(np.median(obs.sigma_v_m[at]))
+        assert at.sum() > 500
+        assert abs(float(np.mean(err[at]))) < 0.1 * sigma  # unbiased: no curvature offset
+        assert 0.8 * sigma < float(np.std(err[at])) < 1.2 * sigma  # the stated noise
+    e, n = to_local_m(obs.lat, obs.lon, 45.0, -100.0)
+    assert np.all(np.abs(np.hypot(e, n) - true_range) < 5 * obs.sigma_h_m)
+
+
+def test_radar_false_alarm_heights_stay_inside_the_stated_band() -> None:
+    radar = Radar("r", 45.0, -100.0, false_alarms_per_scan=5.0, update_s=10.0,
+                  sigma_elevation_deg=1e-6, sigma_range_m=1e-3, max_alt_m=30_000.0)
+    sim = simulate(Scenario(floating=0, ascending=0, aircraft=0, birds=0, clutter=0, seed=9,
+                            duration_s=3600.0, sensors=[radar]))
+    alt = sim.observations.alt_m
+    assert alt.min() > -10.0 and alt.max() < 30_010.0

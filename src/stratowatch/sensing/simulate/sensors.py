@@ -84,7 +84,10 @@ class Radar:
         e, n = to_local_m(s["lat_deg"], s["lon_deg"], self.lat_deg, self.lon_deg)
         up = s["alt_m"] - self.alt_m
         ground = np.hypot(e, n)
-        rng_m = np.sqrt(ground**2 + up**2)
+        # Height above the radar's tangent plane: the Earth drops ground**2/(2R) beneath it, so
+        # the slant range and the elevation are measured to up - drop, not to up.
+        up_t = up - ground**2 / (2.0 * EARTH_RADIUS_M)
+        rng_m = np.hypot(ground, up_t)
         horizon_m = ground**2 / (2.0 * (4.0 / 3.0) * EARTH_RADIUS_M)
         reach = self.max_range_m * np.minimum(
             1.0, 10.0 ** ((truth.rcs_dbsm[obj] - self.ref_rcs_dbsm) / 40.0))
@@ -95,13 +98,13 @@ class Radar:
             if self.gate == "radial":
                 with np.errstate(invalid="ignore", divide="ignore"):
                     speed = np.abs(s["ve_mps"] * e + s["vn_mps"] * n
-                                   + s["vu_mps"] * up) / np.maximum(rng_m, 1.0)
+                                   + s["vu_mps"] * up_t) / np.maximum(rng_m, 1.0)
             else:
                 speed = np.hypot(s["ve_mps"], s["vn_mps"])
             seen &= speed >= self.min_speed_mps
         k = np.flatnonzero(seen)
         plots = self._plots(rng, t[k], rng_m[k], np.arctan2(e[k], n[k]),
-                            np.arcsin(np.clip(up[k] / np.maximum(rng_m[k], 1.0), -1, 1)),
+                            np.arctan2(up_t[k], ground[k]),
                             truth.rcs_dbsm[obj[k]], _text(truth.ref, obj[k]))
         fa = self._false_alarms(rng, scans)
         from stratowatch.sensing.observation import concat
@@ -135,10 +138,10 @@ class Radar:
                                                         ** 2, 1.0, m))
         alt = rng.uniform(0.0, self.max_alt_m, m)
         az = rng.uniform(0.0, 2.0 * np.pi, m)
-        up = alt - self.alt_m
-        r = np.hypot(ground, up)
+        up_t = alt - self.alt_m - ground**2 / (2.0 * EARTH_RADIUS_M)
+        r = np.hypot(ground, up_t)
         refs = [f"{FALSE_ALARM_PREFIX}{self.sensor_id}:{i}" for i in range(m)]
-        return self._plots(rng, t, r, az, np.arctan2(up, ground), rng.normal(-10.0, 6.0, m),
+        return self._plots(rng, t, r, az, np.arctan2(up_t, ground), rng.normal(-10.0, 6.0, m),
                            refs)
 
 
