@@ -218,3 +218,61 @@ def test_radar_false_alarm_heights_stay_inside_the_stated_band() -> None:
                             duration_s=3600.0, sensors=[radar]))
     alt = sim.observations.alt_m
     assert alt.min() > -10.0 and alt.max() < 30_010.0
+
+
+def _straight(n: int, speed_mps: float, gs_mps: float, alt_m: np.ndarray | None = None
+              ) -> object:
+    from stratowatch.sensing.simulate._local import from_local_m
+    from stratowatch.sensing.simulate.aircraft import SampleFlight
+
+    t = np.arange(n) * 5.0
+    lat, lon = from_local_m(speed_mps * t, np.zeros(n), 45.0, 5.0)
+    alt = np.full(n, 7_000.0) if alt_m is None else alt_m
+    return SampleFlight("x", "abc123", "X", t, lat, lon, alt, np.full(n, gs_mps))
+
+
+def test_flights_are_cut_where_the_altitude_jumps_beyond_any_climb() -> None:
+    from stratowatch.sensing.simulate.aircraft import airborne
+
+    alt = 7_000.0 + 5.0 * np.arange(200)  # a 1 m/s climb, flyable
+    alt[100] = 2_700.0  # one decoded altitude 4.6 km low in 5 s, then back
+    pieces = airborne((_straight(200, 110.0, 110.0, alt),))  # type: ignore[arg-type]
+    assert len(pieces) == 2
+    for p in pieces:
+        assert np.all(np.abs(np.diff(p.alt_m)) <= 5.0 + 1e-9)
+        assert 2_700.0 not in p.alt_m
+    assert sum(p.time_s.size for p in pieces) == 197  # the spike and its two neighbours
+    whole = airborne((_straight(200, 110.0, 110.0, 7_000.0 + 5.0 * np.arange(200)),))  # type: ignore[arg-type]
+    assert len(whole) == 1 and whole[0].time_s.size == 200
+
+
+def test_flights_are_cut_where_positions_disagree_with_the_recorded_ground_speed() -> None:
+    from stratowatch.sensing.simulate.aircraft import airborne
+
+    bad = airborne((_straight(200, 36.0, 112.0),))  # type: ignore[arg-type]
+    assert bad == ()
+    good = airborne((_straight(200, 112.0, 112.0),))  # type: ignore[arg-type]
+    assert len(good) == 1 and good[0].time_s.size == 200
+    unknown = airborne((_straight(200, 36.0, np.nan),))  # type: ignore[arg-type]
+    assert len(unknown) == 1  # nothing recorded to disagree with
+
+
+def test_no_sample_flight_left_for_simulation_jumps_in_altitude_or_speed() -> None:
+    from stratowatch.sensing.simulate.aircraft import airborne
+
+    if traffic_samples_dir() is None:
+        pytest.skip("traffic is not installed (the synthetic model stands in)")
+    flights = airborne(sample_flights())
+    assert len(flights) > 1000
+    for f in flights:
+        dt = np.diff(f.time_s)
+        assert np.all(np.abs(np.diff(f.alt_m)) <= 50.0 * dt + 30.0), f.name
+    relay = [f for f in flights if f.name.startswith("tv_relay/tour_de_france")]
+    assert relay
+    for f in relay:  # positions fly the recorded ground speed, not a fraction of it
+        e, n = to_local_m(f.lat_deg, f.lon_deg, f.lat_deg[0], f.lon_deg[0])
+        path = np.hypot(np.diff(e), np.diff(n)).sum()
+        gs = f.groundspeed_mps
+        assert gs is not None
+        flown = np.nansum(0.5 * (gs[1:] + gs[:-1]) * np.diff(f.time_s))
+        assert 0.5 * flown < path < 2.0 * flown, f.name

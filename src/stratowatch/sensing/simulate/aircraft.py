@@ -69,19 +69,22 @@ class SampleFlight:
     lat_deg: FloatArray
     lon_deg: FloatArray
     alt_m: FloatArray
+    groundspeed_mps: FloatArray | None = None
+    """The recorded ground speed (NaN where none was recorded); None: not known."""
 
 
 def _read_sample(path: Path) -> Observations:
     """A sample file as Observations: a columnar fast path for traffic's own well-formed
     records (epoch-millisecond times), stratowatch's row-checking reader for anything else."""
-    from stratowatch.sensing.trafficfmt import FT_M, read_traffic
+    from stratowatch.sensing.trafficfmt import FT_M, KT_MPS, read_traffic
 
     try:
         records = json.loads(gzip.decompress(path.read_bytes()))
         if not isinstance(records, list) or not records:
             raise ValueError("not a list of records")
-        keys = ("timestamp", "latitude", "longitude", "altitude")
-        cols = {k: np.array([r.get(k) for r in records], dtype=np.float64) for k in keys}
+        keys = ("timestamp", "latitude", "longitude", "altitude", "groundspeed", "track")
+        cols = {k: np.array([np.nan if r.get(k) is None else r.get(k) for r in records],
+                            dtype=np.float64) for k in keys}
         if not np.isfinite(cols["timestamp"]).all() or cols["timestamp"].min() < 1e11:
             raise ValueError("timestamps are not epoch milliseconds")
     except (ValueError, TypeError, AttributeError, OSError):
@@ -92,10 +95,11 @@ def _read_sample(path: Path) -> Observations:
         return [str(r.get(key) or "").strip() for r, k in zip(records, ok.tolist(),
                                                                strict=True) if k]
 
+    gs, trk = cols["groundspeed"][ok] * KT_MPS, np.radians(cols["track"][ok])
     return Observations(cols["timestamp"][ok] / 1000.0, cols["latitude"][ok],
                         cols["longitude"][ok], cols["altitude"][ok] * FT_M, kind="adsb",
                         source=str(path), icao24=text("icao24"), callsign=text("callsign"),
-                        ref=text("flight_id"))
+                        ref=text("flight_id"), vx_mps=gs * np.sin(trk), vy_mps=gs * np.cos(trk))
 
 
 @lru_cache(maxsize=2)
@@ -129,7 +133,7 @@ def sample_flights(min_points: int = 30, min_duration_s: float = 300.0,
                 f"{path.parent.name}/{path.name.removesuffix('.json.gz')}#{k}",
                 str(obs.icao24[rows[0]]), str(obs.callsign[rows[0]]), t,
                 obs.lat[rows], np.degrees(np.unwrap(np.radians(obs.lon[rows]))),
-                obs.alt_m[rows]))
+                obs.alt_m[rows], np.hypot(obs.vx_mps[rows], obs.vy_mps[rows])))
     return tuple(flights)
 
 
@@ -164,9 +168,46 @@ def _median_speed_mps(f: SampleFlight) -> float:
     return float(np.median(np.hypot(np.diff(e), np.diff(n)) / np.maximum(dt, 1e-3)))
 
 
+MAX_CLIMB_MPS = 50.0
+"""Faster altitude changes between two samples (beyond one 100-ft step) are recording errors."""
+
+
+def _altitude_jumps(f: SampleFlight) -> npt.NDArray[np.bool_]:
+    """Samples at either end of a step no aircraft climbs or dives (24,025 ft to 8,850 ft in
+    5 s, recorded vertical rate 1 m/s): a decoding error, not a manoeuvre."""
+    dt = np.diff(f.time_s)
+    jump = np.abs(np.diff(f.alt_m)) > MAX_CLIMB_MPS * dt + 30.0
+    bad = np.zeros(f.time_s.shape[0], dtype=bool)
+    bad[:-1] |= jump
+    bad[1:] |= jump
+    return bad
+
+
+def _speed_mismatch(f: SampleFlight, path_m: FloatArray, half_s: float = 30.0
+                    ) -> npt.NDArray[np.bool_]:
+    """Samples whose positions over +/-``half_s`` cover under half or over twice the path the
+    recorded ground speed flies (a straight line at 36 m/s while the aircraft reports 112
+    m/s): positions held, interpolated or jumping, not where the aircraft was."""
+    t = f.time_s
+    gs = f.groundspeed_mps
+    bad = np.zeros(t.shape[0], dtype=bool)
+    if gs is None or np.isfinite(gs).sum() < 2:
+        return bad
+    ok = np.isfinite(gs)
+    g = np.interp(t, t[ok], gs[ok])
+    flown = np.concatenate([[0.0], np.cumsum(0.5 * (g[1:] + g[:-1]) * np.diff(t))])
+    lo, hi = np.maximum(t - half_s, t[0]), np.minimum(t + half_s, t[-1])
+    span = hi - lo
+    expect = np.interp(hi, t, flown) - np.interp(lo, t, flown)
+    along = np.interp(hi, t, path_m) - np.interp(lo, t, path_m)
+    off = (along < 0.5 * expect) | (along > 2.0 * expect)
+    return off & (np.abs(along - expect) > 20.0 * span) & (span > half_s)
+
+
 def _pieces(f: SampleFlight, frozen_s: float, min_points: int) -> list[SampleFlight]:
     """The flight cut where its position stays frozen longer than ``frozen_s`` (a receiver
-    repeating the last position, not an aircraft standing still in the air) or creeps."""
+    repeating the last position, not an aircraft standing still in the air) or creeps, where
+    its altitude jumps, and where its positions disagree with its recorded ground speed."""
     e, n = to_local_m(f.lat_deg, f.lon_deg, f.lat_deg[0], f.lon_deg[0])
     still = np.hypot(np.diff(e), np.diff(n)) < 1.0
     run_start = np.flatnonzero(np.diff(np.concatenate([[0], still.astype(np.int8)])) == 1)
@@ -183,13 +224,15 @@ def _pieces(f: SampleFlight, frozen_s: float, min_points: int) -> list[SampleFli
     span = np.minimum(t + 30.0, t[-1]) - np.maximum(t - 30.0, t[0])
     along = np.interp(t + 30.0, t, path) - np.interp(t - 30.0, t, path)
     bad |= (along < 30.0 * span) & (f.alt_m > 3000.0) & (span > 30.0)
+    bad |= _altitude_jumps(f) | _speed_mismatch(f, path)
     label = np.cumsum(bad)
     out = []
     for k in np.unique(label[~bad]).tolist():
         rows = np.flatnonzero((label == k) & ~bad)
         if rows.size >= min_points:
+            gs = None if f.groundspeed_mps is None else f.groundspeed_mps[rows]
             out.append(SampleFlight(f"{f.name}/{k}", f.icao24, f.callsign, f.time_s[rows],
-                                    f.lat_deg[rows], f.lon_deg[rows], f.alt_m[rows]))
+                                    f.lat_deg[rows], f.lon_deg[rows], f.alt_m[rows], gs))
     return out
 
 
