@@ -249,10 +249,11 @@ def test_flights_are_cut_where_the_altitude_jumps_beyond_any_climb() -> None:
 def test_flights_are_cut_where_positions_disagree_with_the_recorded_ground_speed() -> None:
     from stratowatch.sensing.simulate.aircraft import airborne
 
-    bad = airborne((_straight(200, 36.0, 112.0),))  # type: ignore[arg-type]
-    assert bad == ()
-    good = airborne((_straight(200, 112.0, 112.0),))  # type: ignore[arg-type]
-    assert len(good) == 1 and good[0].time_s.size == 200
+    for moved, recorded in ((36.0, 112.0), (48.7, 90.0), (180.0, 112.0)):
+        assert airborne((_straight(200, moved, recorded),)) == ()  # type: ignore[arg-type]
+    for moved in (112.0, 95.0, 130.0):  # within 30 %: positions fly the recorded speed
+        good = airborne((_straight(200, moved, 112.0),))  # type: ignore[arg-type]
+        assert len(good) == 1 and good[0].time_s.size == 200
     unknown = airborne((_straight(200, 36.0, np.nan),))  # type: ignore[arg-type]
     assert len(unknown) == 1  # nothing recorded to disagree with
 
