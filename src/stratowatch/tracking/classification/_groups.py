@@ -25,6 +25,20 @@ def group_median(values: FloatArray, group: IntArray, n_groups: int) -> FloatArr
     return out
 
 
+def group_quantile(values: FloatArray, group: IntArray, n_groups: int, q: float) -> FloatArray:
+    """The ``q`` quantile (nearest rank below) of the finite values of each group (NaN: none)."""
+    ok = np.isfinite(values)
+    v, g = values[ok], group[ok]
+    order = np.lexsort((v, g))
+    v, g = v[order], g[order]
+    counts = np.bincount(g, minlength=n_groups)
+    starts = np.cumsum(counts) - counts
+    out = np.full(n_groups, np.nan)
+    has = counts > 0
+    out[has] = v[starts[has] + np.floor(q * (counts[has] - 1)).astype(np.int64)]
+    return out
+
+
 def group_any(flags: npt.NDArray[np.bool_], group: IntArray, n_groups: int
               ) -> npt.NDArray[np.bool_]:
     """True for groups where any row's flag is set."""
@@ -68,3 +82,22 @@ def windowed_slope(key: FloatArray, t_s: FloatArray, x: FloatArray, window_s: fl
     good = (n >= 3) & (stt_c > 1e-6)
     return (np.where(good, slope, np.nan), np.where(good, stt_c, np.nan),
             n.astype(np.int64), end)
+
+
+def windowed_residual(key: FloatArray, t_s: FloatArray, x: FloatArray,
+                      window_s: float | FloatArray) -> FloatArray:
+    """Per row: ``x`` at the middle row of the window after it minus the window's straight-line
+    fit there (NaN where no fit): how far the series leaves a straight line (a step, a kink)."""
+    slope, _, _, end = windowed_slope(key, t_s, x, window_s)
+    ok = np.isfinite(x)
+    xv = np.where(ok, x, 0.0)
+    c_w = np.concatenate([[0.0], np.cumsum(ok.astype(np.float64))])
+    c_t = np.concatenate([[0.0], np.cumsum(np.where(ok, t_s, 0.0))])
+    c_x = np.concatenate([[0.0], np.cumsum(xv)])
+    idx = np.arange(key.shape[0])
+    with np.errstate(invalid="ignore", divide="ignore"):
+        t_mean = (c_t[end] - c_t[idx]) / (c_w[end] - c_w[idx])
+        x_mean = (c_x[end] - c_x[idx]) / (c_w[end] - c_w[idx])
+    mid = (idx + np.maximum(end - 1, idx)) // 2
+    out: FloatArray = np.where(ok[mid], x[mid] - (x_mean + slope * (t_s[mid] - t_mean)), np.nan)
+    return out

@@ -22,6 +22,8 @@ from stratowatch.tracking.classification._groups import (
     group_any,
     group_count,
     group_median,
+    group_quantile,
+    windowed_residual,
     windowed_slope,
 )
 from stratowatch.tracking.classification._wind import wind_or_nan
@@ -65,9 +67,13 @@ class TrackFeatures:
     wind_speed_mps: FloatArray  # median wind speed at the track (NaN without winds)
     airspeed_mps: FloatArray  # typical |velocity - wind| (NaN without winds)
     wind_chi2: FloatArray  # median |v - wind|^2 / (wind var + measurement var); NaN: no wind
+    wind_chi2_hi: FloatArray  # its upper quartile along the track (NaN without winds)
+    air_scatter_mps: FloatArray  # typical change of v - wind along the track, noise removed
     vz_mps: FloatArray  # median vertical rate
     vz_sigma_mps: FloatArray  # its typical uncertainty
     scatter_mps: FloatArray  # typical deviation of short-window velocities from the median
+    vz_scatter_mps: FloatArray  # typical deviation of windowed vertical rates from the median
+    alt_chi2: FloatArray  # typical squared departure of heights from a straight climb, per var
     rcs_dbsm: FloatArray
     has_icao: BoolArray  # a transponder address (ADS-B / Mode S)
     callsign: npt.NDArray[np.object_]
@@ -179,6 +185,8 @@ def extract_features(obs: Observations, winds: WindField | None = None, *,
     wind_speed_tr = np.full(n_tr, np.nan)
     airspeed_tr = np.full(n_tr, np.nan)
     chi2_tr = np.full(n_tr, np.nan)
+    chi2_hi_tr = np.full(n_tr, np.nan)
+    air_scatter_tr = np.full(n_tr, np.nan)
     if winds is not None and n_rows:
         k = mid[vel_ok]
         u, v = wind_or_nan(winds, t[k], o.lat[k], o.lon[k], o.alt_m[k])
@@ -188,6 +196,18 @@ def extract_features(obs: Observations, winds: WindField | None = None, *,
         wspd[vel_ok] = np.hypot(u, v)
         chi = res2 / (2.0 * wind_sigma_mps**2 + 2.0 * np.where(np.isfinite(var_v), var_v, 0.0))
         chi2_tr = group_median(chi, g, n_tr)
+        chi2_hi_tr = group_quantile(chi, g, n_tr, 0.75)
+        # a balloon's velocity minus the wind is the wind's error, nearly constant over a track
+        # (correlated over hundreds of km and hours), so shear does not move it; an aircraft's
+        # turns and speed changes do
+        re_ = np.full(n_rows, np.nan)
+        rn_ = np.full(n_rows, np.nan)
+        re_[vel_ok] = vel_e[vel_ok] - u
+        rn_[vel_ok] = vel_n[vel_ok] - v
+        with np.errstate(invalid="ignore"):
+            dev = ((re_ - group_median(re_, g, n_tr)[g]) ** 2
+                   + (rn_ - group_median(rn_, g, n_tr)[g]) ** 2 - var_v)
+        air_scatter_tr = np.sqrt(np.maximum(group_quantile(dev, g, n_tr, 0.75), 0.0))
         airspeed_tr = np.sqrt(group_median(res2, g, n_tr))
         wind_speed_tr = group_median(wspd, g, n_tr)
 
@@ -204,6 +224,18 @@ def extract_features(obs: Observations, winds: WindField | None = None, *,
     vz_sig = np.where(use_vz_rep, REPORTED_RATE_SIGMA_MPS,
                       np.where(vz_ok, np.sqrt(var_vz), np.nan))
 
+    vz_med = group_median(vz, g, n_tr)
+    with np.errstate(invalid="ignore"):
+        vz_dev = (vz - vz_med[g]) ** 2 - np.where(use_vz_rep, REPORTED_RATE_SIGMA_MPS**2,
+                                                  var_vz)
+    vz_scatter_tr = np.sqrt(np.maximum(group_median(vz_dev, g, n_tr), 0.0))
+    # a balloon floats level or climbs steadily; an aircraft levels off and steps (and a
+    # recorded height can jump): heights against a straight line over the vertical window
+    res_z = windowed_residual(key, t_rel, o.alt_m, win_v)
+    mid_v = (idx + np.maximum(vend - 1, idx)) // 2
+    alt_chi2_tr = group_quantile(np.where(vz_ok, res_z**2 / sig_v[mid_v] ** 2, np.nan), g,
+                                 n_tr, 0.75)
+
     cat = o.category
     return TrackFeatures(
         ref=refs,
@@ -215,9 +247,13 @@ def extract_features(obs: Observations, winds: WindField | None = None, *,
         wind_speed_mps=wind_speed_tr,
         airspeed_mps=airspeed_tr,
         wind_chi2=chi2_tr,
-        vz_mps=group_median(vz, g, n_tr),
+        wind_chi2_hi=chi2_hi_tr,
+        air_scatter_mps=air_scatter_tr,
+        vz_mps=vz_med,
         vz_sigma_mps=group_median(vz_sig, g, n_tr),
         scatter_mps=scatter_tr,
+        vz_scatter_mps=vz_scatter_tr,
+        alt_chi2=alt_chi2_tr,
         rcs_dbsm=group_median(o.rcs_dbsm, g, n_tr),
         has_icao=group_any(o.icao24 != "", g, n_tr),
         callsign=_first_text(o.callsign, g, n_tr),

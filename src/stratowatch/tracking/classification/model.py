@@ -105,7 +105,13 @@ def design(f: TrackFeatures) -> tuple[FloatArray, tuple[str, ...]]:
     add("speed", [*_hinges(spd, (np.log(6.0), np.log(16.0), np.log(41.0), np.log(81.0))),
                   spd_miss, high * spd, high * np.maximum(spd - np.log(41.0), 0.0)])
     vz, vz_miss = _filled(np.clip(_balloon_rate_mps(f), 0.0, 20.0))
-    add("vertical", [*_hinges(vz, (1.0, 2.5, 8.0, 12.0)), vz_miss, high * np.minimum(vz, 10.0)])
+    # a balloon floats level or climbs steadily; an aircraft levels off and steps, and a
+    # recorded height can jump: the spread of windowed rates and heights off a straight climb
+    vz_sc = np.nan_to_num(np.log1p(np.clip(f.vz_scatter_mps, 0.0, 100.0)), nan=0.0)
+    alt_fit = np.nan_to_num(np.log1p(np.clip(f.alt_chi2, 0.0, 1e4)), nan=0.0)
+    add("vertical", [*_hinges(vz, (1.0, 2.5, 8.0, 12.0)), vz_miss, high * np.minimum(vz, 10.0),
+                     *_hinges(vz_sc, (np.log(2.0), np.log(5.0))),
+                     *_hinges(alt_fit, (np.log(3.0), np.log(4.0)))])
     sc, sc_miss = _filled(np.log1p(np.clip(f.scatter_mps, 0.0, 500.0)))
     turn, turn_miss = _filled(np.log1p(np.clip(f.short_speed_mps - np.nan_to_num(
         f.speed_mps, nan=0.0), 0.0, 500.0)))
