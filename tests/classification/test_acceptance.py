@@ -64,26 +64,22 @@ def test_radar_only_aircraft_rarely_look_like_balloons_with_winds() -> None:
     c = classify(sim.observations, winds)
     keep = confirmed(c.features)
     assert keep.sum() > 1200
-    # a regression bound, not the goal: bench/detect.py measured 8.7 per 10,000 for aircraft
-    # with no transponder at all (steep dives and slow climbs near the wind speed)
-    assert int((c.p_balloon[keep] >= 0.5).sum()) <= 3
+    assert int((c.p_balloon[keep] >= 0.5).sum()) == 0
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="issue 3 target met only on some seeds: bench/detect.py (seed 302) "
-                          "measured 0.8 false balloons per 10,000 aircraft tracks with radar + "
-                          "ADS-B; this seed (402) gives more", strict=False)
-def test_ten_thousand_aircraft_tracks_give_at_most_one_false_balloon() -> None:
-    """Radar and ADS-B (80 % of aircraft cooperative), as in the mixed scenarios."""
-    from stratowatch.sensing.simulate import AdsbReceiver
+def test_ten_thousand_radar_only_aircraft_tracks_give_at_most_one_false_balloon() -> None:
+    """The hard case of the criterion: aircraft with no transponder, seen by one radar, so
+    only their motion against the wind speaks (seed 402: held out from the fit)."""
     from stratowatch.tracking.classification.fit import training_winds
 
     winds = training_winds(402)
-    kit = [Radar("r", 45.0, -100.0, false_alarms_per_scan=0.0),
-           AdsbReceiver("a", 45.0, -100.0, update_s=10.0)]
-    sim = simulate(Scenario(floating=0, ascending=0, aircraft=13_000, birds=0, clutter=0,
-                            seed=402, sensors=kit), winds)
+    sim = simulate(Scenario(floating=0, ascending=0, aircraft=14_500, birds=0, clutter=0,
+                            seed=402, sensors=[Radar("r", 45.0, -100.0,
+                                                     false_alarms_per_scan=0.0)]), winds)
     c = classify(sim.observations, winds)
     keep = confirmed(c.features)
     assert keep.sum() >= 10_000
-    assert int((c.p_balloon[keep] >= 0.5).sum()) <= int(keep.sum()) // 10_000
+    false = int((c.p_balloon[keep] >= 0.5).sum())
+    print(f"\n{false} false balloons among {int(keep.sum())} radar-only aircraft tracks")
+    assert false <= int(keep.sum()) // 10_000

@@ -74,6 +74,7 @@ class TrackFeatures:
     scatter_mps: FloatArray  # typical deviation of short-window velocities from the median
     vz_scatter_mps: FloatArray  # typical deviation of windowed vertical rates from the median
     alt_chi2: FloatArray  # typical squared departure of heights from a straight climb, per var
+    velocity_mismatch_mps: FloatArray  # reported velocity against the positions' own, noise off
     rcs_dbsm: FloatArray
     has_icao: BoolArray  # a transponder address (ADS-B / Mode S)
     callsign: npt.NDArray[np.object_]
@@ -159,6 +160,7 @@ def extract_features(obs: Observations, winds: WindField | None = None, *,
     use_rep = (n_rep >= 3)[g]
     vel_e = np.where(use_rep, o.vx_mps, np.where(win_ok, ve, np.nan))
     vel_n = np.where(use_rep, o.vy_mps, np.where(win_ok, vn, np.nan))
+    var_pos = var_v  # of the positions' windowed velocity
     var_v = np.where(use_rep, 1.0, var_v)
     vel_ok = np.isfinite(vel_e) & np.isfinite(vel_n)
     # centre of each window (or the row itself for reported velocities)
@@ -171,6 +173,13 @@ def extract_features(obs: Observations, winds: WindField | None = None, *,
     svar = _slope_variance(_sigmas(o.sigma_h_m, o.kind, DEFAULT_SIGMA_H_M), idx, send, sn, sstt)
     short_sq = np.where(use_rep, o.vx_mps**2 + o.vy_mps**2, se**2 + sn_v**2 - 2.0 * svar)
     short_speed_tr = np.sqrt(np.maximum(group_median(short_sq, g, n_tr), 0.0))
+    # reported velocities against the velocity of the positions themselves: a balloon's
+    # telemetry (or transponder) agrees with its own track; a stale recording (positions
+    # frozen while a velocity is still reported) does not, and its velocity is no evidence
+    with np.errstate(invalid="ignore"):
+        miss2 = (o.vx_mps - ve) ** 2 + (o.vy_mps - vn) ** 2 - 2.0 * var_pos
+    mismatch_tr = np.sqrt(np.maximum(group_median(
+        np.where(rep & win_ok & use_rep, miss2, np.nan), g, n_tr), 0.0))
     speed = np.where(vel_ok, np.hypot(vel_e, vel_n), np.nan)
     speed_tr = group_median(speed, g, n_tr)
     med_e = group_median(vel_e, g, n_tr)
@@ -254,6 +263,7 @@ def extract_features(obs: Observations, winds: WindField | None = None, *,
         scatter_mps=scatter_tr,
         vz_scatter_mps=vz_scatter_tr,
         alt_chi2=alt_chi2_tr,
+        velocity_mismatch_mps=mismatch_tr,
         rcs_dbsm=group_median(o.rcs_dbsm, g, n_tr),
         has_icao=group_any(o.icao24 != "", g, n_tr),
         callsign=_first_text(o.callsign, g, n_tr),

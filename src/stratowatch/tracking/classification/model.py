@@ -33,6 +33,10 @@ FREE_ASCENT_MPS = 10.0
 FREE_DESCENT_MPS = 7.0
 """Sea-level-equivalent descent rate (m/s) up to which the fitted model alone weighs it
 (parachutes: about 5)."""
+MISMATCH_FREE_MPS = 25.0
+"""Reported and positional velocity may differ this much (turns, window lag) at no cost."""
+MISMATCH_PENALTY_PER_MPS = 0.5
+"""Balloon log-odds lost per m/s beyond it: the reported velocity contradicts the track."""
 DURATION_CAP_S = 1200.0
 REPORTS_CAP = 100.0
 GROUPS: tuple[str, ...] = ("altitude", "wind", "speed", "vertical", "motion", "identity",
@@ -81,8 +85,11 @@ def physics_penalties(f: TrackFeatures) -> dict[str, FloatArray]:
     chi = np.nan_to_num(f.wind_chi2, nan=0.0)
     rate = np.nan_to_num(_balloon_rate_mps(f), nan=0.0)
     free = np.where(np.nan_to_num(f.vz_mps, nan=0.0) < 0, FREE_DESCENT_MPS, FREE_ASCENT_MPS)
+    mismatch = np.nan_to_num(f.velocity_mismatch_mps, nan=0.0)
     return {"wind": -np.maximum(chi - FREE_CHI2, 0.0),
-            "vertical": -RATE_PENALTY_PER_MPS * np.maximum(rate - free, 0.0)}
+            "vertical": -RATE_PENALTY_PER_MPS * np.maximum(rate - free, 0.0),
+            "motion": -MISMATCH_PENALTY_PER_MPS * np.maximum(mismatch - MISMATCH_FREE_MPS,
+                                                                 0.0)}
 
 
 def design(f: TrackFeatures) -> tuple[FloatArray, tuple[str, ...]]:

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stratowatch.tracking.classification.features import TrackFeatures
-from stratowatch.tracking.classification.model import GROUPS, LogisticModel
+from stratowatch.tracking.classification.model import GROUPS, MISMATCH_FREE_MPS, LogisticModel
 
 FloatArray = npt.NDArray[np.float64]
 MIN_WEIGHT = 0.5
@@ -72,9 +72,14 @@ def describe(group: str, f: TrackFeatures, i: int) -> str:
     if group == "vertical":
         return f"vertical rate {_fmt(float(f.vz_mps[i]), 'm/s')}"
     if group == "motion":
-        return (f"velocity scatter {_fmt(float(f.scatter_mps[i]), 'm/s')}, speed over short "
+        text = (f"velocity scatter {_fmt(float(f.scatter_mps[i]), 'm/s')}, speed over short "
                 f"windows {_fmt(float(f.short_speed_mps[i]), 'm/s')} (large: erratic or "
                 "turning)")
+        off = float(f.velocity_mismatch_mps[i])
+        if math.isfinite(off) and off > MISMATCH_FREE_MPS:
+            text += (f"; reported velocity {_fmt(off, 'm/s')} off the positions' own "
+                     "(a stale or broken recording)")
+        return text
     if group == "identity":
         parts = []
         if f.lighter_than_air[i]:
