@@ -9,16 +9,22 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 
-def group_median(values: FloatArray, group: IntArray, n_groups: int) -> FloatArray:
-    """Median of the finite values of each group (NaN for a group with none)."""
+def _sorted_groups(values: FloatArray, group: IntArray, n_groups: int
+                   ) -> tuple[FloatArray, IntArray, IntArray, npt.NDArray[np.bool_]]:
+    """The finite values sorted within their groups; each group's start, count and whether
+    it has any."""
     ok = np.isfinite(values)
     v, g = values[ok], group[ok]
-    order = np.lexsort((v, g))
-    v, g = v[order], g[order]
+    v = v[np.lexsort((v, g))]
     counts = np.bincount(g, minlength=n_groups)
     starts = np.cumsum(counts) - counts
+    return v, starts, counts, counts > 0
+
+
+def group_median(values: FloatArray, group: IntArray, n_groups: int) -> FloatArray:
+    """Median of the finite values of each group (NaN for a group with none)."""
+    v, starts, counts, has = _sorted_groups(values, group, n_groups)
     out = np.full(n_groups, np.nan)
-    has = counts > 0
     lo = starts[has] + (counts[has] - 1) // 2
     hi = starts[has] + counts[has] // 2
     out[has] = 0.5 * (v[lo] + v[hi])
@@ -27,14 +33,8 @@ def group_median(values: FloatArray, group: IntArray, n_groups: int) -> FloatArr
 
 def group_quantile(values: FloatArray, group: IntArray, n_groups: int, q: float) -> FloatArray:
     """The ``q`` quantile (nearest rank below) of the finite values of each group (NaN: none)."""
-    ok = np.isfinite(values)
-    v, g = values[ok], group[ok]
-    order = np.lexsort((v, g))
-    v, g = v[order], g[order]
-    counts = np.bincount(g, minlength=n_groups)
-    starts = np.cumsum(counts) - counts
+    v, starts, counts, has = _sorted_groups(values, group, n_groups)
     out = np.full(n_groups, np.nan)
-    has = counts > 0
     out[has] = v[starts[has] + np.floor(q * (counts[has] - 1)).astype(np.int64)]
     return out
 
