@@ -176,7 +176,7 @@ def _wind_factor(models: FloatArray, evidence: FloatArray, x: FloatArray, P: Flo
 
 
 @njit(cache=True)
-def _finish(i: int, xs: FloatArray, Ps: FloatArray, mu: FloatArray, rlat: FloatArray,
+def _finish(i: int, xs: FloatArray, mu: FloatArray, rlat: FloatArray,
             rlon: FloatArray, logw: FloatArray) -> None:
     """New mode probabilities from log weights, then move the plane to the combined estimate."""
     K = logw.shape[0]
@@ -242,7 +242,7 @@ def gnn_update(ai: IntArray, ap: IntArray, pj: IntArray, xs: FloatArray, Ps: Flo
             logw[b] += logf[b]
         if dt > 0.0:
             t[i] = mt[j]
-        _finish(i, xs, Ps, mu, rlat, rlon, logw)
+        _finish(i, xs, mu, rlat, rlon, logw)
 
 
 @njit(cache=True)
@@ -316,7 +316,7 @@ def pda_update(tracks: IntArray, ptr: IntArray, pairs: IntArray, beta: FloatArra
         for b in range(K):
             logw[b] += logf[b]
         t[i] = max(t[i], t_frame)
-        _finish(i, xs, Ps, mu, rlat, rlon, logw)
+        _finish(i, xs, mu, rlat, rlon, logw)
 
 
 @njit(cache=True)
