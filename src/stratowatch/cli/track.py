@@ -49,6 +49,11 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.add_argument("--p-detect", type=float, default=0.9, help="detection probability")
     p.add_argument("--clutter-per-km2", type=float, default=1e-3,
                    help="false reports per frame per square kilometre")
+    p.add_argument("--births-per-km2", type=float, default=None,
+                   help="new objects per frame per square kilometre: a young track is then "
+                        "weighed by the odds that it is an object at all, so one started by "
+                        "a false report does not take an established track's report "
+                        "(default: every track is taken to be real)")
     p.add_argument("--long-gap-h", type=float, default=0.5,
                    help="silences longer than this (hours) are bridged by drift forecasts")
     p.add_argument("--all-states", action="store_true",
@@ -78,7 +83,8 @@ def run(args: argparse.Namespace) -> int:
                       associator=JPDA(p_detect=args.p_detect) if args.associator == "jpda"
                       else GNNWith2DAssignment(),
                       initiator=MofNInitiator(m=m, n=n), p_detect=args.p_detect,
-                      clutter_density_per_km2=args.clutter_per_km2, frame_s=args.frame_s,
+                      clutter_density_per_km2=args.clutter_per_km2,
+                      birth_density_per_km2=args.births_per_km2, frame_s=args.frame_s,
                       long_gap_s=args.long_gap_h * 3600.0, log_coasting=args.all_states)
     began = time.perf_counter()
     tracks = tracker.run(obs)

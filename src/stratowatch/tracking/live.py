@@ -25,7 +25,7 @@ class LiveTracks:
     """Live tracks as arrays (row = track), grown by doubling; ``n`` rows are in use."""
 
     NAMES = ("number", "xs", "Ps", "mu", "t", "rlat", "rlon", "hits", "chances", "confirmed",
-             "lta", "xpdr", "rcs", "n_obs")
+             "lta", "xpdr", "rcs", "n_obs", "ex")
 
     number: IntArray
     xs: FloatArray
@@ -41,6 +41,8 @@ class LiveTracks:
     xpdr: BoolArray
     rcs: FloatArray
     n_obs: IntArray
+    ex: FloatArray
+    """Log-odds that the track is a real object (integrated track existence)."""
 
     def __init__(self, K: int) -> None:
         self.n = 0
@@ -54,7 +56,7 @@ class LiveTracks:
             "mu": ((K,), np.float64), "t": ((), np.float64), "rlat": ((), np.float64),
             "rlon": ((), np.float64), "hits": ((), np.int64), "chances": ((), np.int64),
             "confirmed": ((), np.bool_), "lta": ((), np.bool_), "xpdr": ((), np.bool_),
-            "rcs": ((), np.float64), "n_obs": ((), np.int64),
+            "rcs": ((), np.float64), "n_obs": ((), np.int64), "ex": ((), np.float64),
         }
         for name, (shape, dtype) in fields.items():
             new: npt.NDArray[np.generic] = np.zeros((cap, *shape), dtype=dtype)
@@ -80,14 +82,14 @@ class LiveTracks:
         """Drop the rows where ``mask`` is False (order kept)."""
         self.n = compact(mask, self.n, self.number, self.xs, self.Ps, self.mu, self.t,
                          self.rlat, self.rlon, self.hits, self.chances, self.confirmed,
-                         self.lta, self.xpdr, self.rcs, self.n_obs)
+                         self.lta, self.xpdr, self.rcs, self.n_obs, self.ex)
 
 
 @njit(cache=True)
 def compact(keep: BoolArray, n: int, number: IntArray, xs: FloatArray, Ps: FloatArray,
             mu: FloatArray, t: FloatArray, rlat: FloatArray, rlon: FloatArray, hits: IntArray,
             chances: IntArray, confirmed: BoolArray, lta: BoolArray, xpdr: BoolArray,
-            rcs: FloatArray, n_obs: IntArray) -> int:
+            rcs: FloatArray, n_obs: IntArray, ex: FloatArray) -> int:
     """Move the kept rows of every field to the front (order kept); returns their number."""
     k = 0
     for i in range(n):
@@ -108,16 +110,26 @@ def compact(keep: BoolArray, n: int, number: IntArray, xs: FloatArray, Ps: Float
             xpdr[k] = xpdr[i]
             rcs[k] = rcs[i]
             n_obs[k] = n_obs[i]
+            ex[k] = ex[i]
         k += 1
     return k
+
+
+EX_MAX = 30.0
+"""Existence log-odds of a confirmed track (certain, to machine precision) and the cap of a
+tentative one's."""
 
 
 @njit(cache=True)
 def count_chances(n: int, confirmed: BoolArray, rlat: FloatArray, rlon: FloatArray,
                   hit: BoolArray, mlat: FloatArray, mlon: FloatArray, pad_deg: float,
-                  chances: IntArray, hits: IntArray) -> None:
+                  chances: IntArray, hits: IntArray, p_detect: float, lsum: FloatArray,
+                  ex: FloatArray) -> None:
     """M-of-N bookkeeping: a tentative track inside the frame's reports' box (padded) or hit
-    had a chance; a hit track a hit."""
+    had a chance; a hit track a hit. A tentative track that had a chance has its existence
+    odds multiplied by 1 - P_D + P_D * (sum of the likelihood ratios ``lsum`` of the reports it
+    took, zero when none): the integrated-existence update (Musicki's IPDA). A confirmed track
+    is taken to exist: misses say little about existence where coverage is patchy."""
     la0, la1 = mlat.min() - pad_deg, mlat.max() + pad_deg
     lo0, lo1 = mlon.min(), mlon.max()
     use_lon = lo1 - lo0 < 180.0
@@ -126,12 +138,15 @@ def count_chances(n: int, confirmed: BoolArray, rlat: FloatArray, rlon: FloatArr
         if hit[i]:
             hits[i] += 1
         if confirmed[i]:
+            ex[i] = EX_MAX  # confirmed: taken to exist (a balloon may go unseen for days)
             continue
         inside = la0 <= rlat[i] <= la1
         if use_lon:
             inside = inside and lo0 - lon_pad <= rlon[i] <= lo1 + lon_pad
         if inside or hit[i]:
             chances[i] += 1
+            factor = 1.0 - p_detect + p_detect * (lsum[i] if hit[i] else 0.0)
+            ex[i] = min(ex[i] + math.log(max(factor, 1e-300)), EX_MAX)
 
 
 @njit(cache=True)
@@ -142,9 +157,10 @@ def start_tracks(src: IntArray, row0: int, number0: int, z: FloatArray, r: Float
                  number: IntArray, xs: FloatArray, Ps: FloatArray, mu: FloatArray,
                  t: FloatArray, rlat: FloatArray, rlon: FloatArray, hits: IntArray,
                  chances: IntArray, n_obs: IntArray, lta: BoolArray, xpdr: BoolArray,
-                 rcs: FloatArray, confirmed: BoolArray) -> None:
+                 rcs: FloatArray, confirmed: BoolArray, ex0: float, ex: FloatArray) -> None:
     """Fill rows row0.. of the table with new tracks from batch reports ``src`` (numbers from
-    number0): initial states, one hit in one chance (confirmed at once when M is 1)."""
+    number0): initial states, one hit in one chance (confirmed at once when M is 1), existence
+    log-odds ``ex0`` (new objects against false reports)."""
     dst = np.arange(row0, row0 + src.shape[0])
     initial_states(src, dst, z, r, mask, wind, models, prm, prior, xs, Ps, mu)
     for q in range(src.shape[0]):
@@ -161,6 +177,7 @@ def start_tracks(src: IntArray, row0: int, number0: int, z: FloatArray, r: Float
         xpdr[i] = bxpdr[j]
         rcs[i] = brcs[j]
         confirmed[i] = m_of_n <= 1
+        ex[i] = ex0
 
 
 @njit(cache=True)

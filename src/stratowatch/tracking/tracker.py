@@ -31,6 +31,7 @@ from stratowatch.tracking.deletion import ModelDeleter
 from stratowatch.tracking.gating import KDTreeGater, chi2_gate
 from stratowatch.tracking.initiation import MofNInitiator
 from stratowatch.tracking.live import (
+    EX_MAX,
     LiveTracks,
     count_chances,
     settle_and_expire,
@@ -63,6 +64,29 @@ def _take(obs: Observations, rows: IntArray) -> Observations:
     return out
 
 
+def _sensor_codes(obs: Observations) -> IntArray:
+    """An integer per report naming its sensor (source and sensor id), for ``_claim``."""
+    key = np.char.add(np.char.add(obs.source.astype(str), "\x1f"), obs.sensor_id.astype(str))
+    return np.unique(key, return_inverse=True)[1].astype(np.int64).ravel()
+
+
+def _claim(claimed: BoolArray, pi: IntArray, pj: IntArray, conf_pair: BoolArray,
+           obs_of: IntArray, sensor: IntArray) -> None:
+    """Mark the reports of a frame that may not start a track: those in a confirmed track's
+    gate, unless that track took another report of the same sensor in this frame. A sensor
+    reports an object once per scan, so a second report near an updated track is another
+    object (a target born or passing close by: it must be able to start its own track, or the
+    track is pulled onto it and its own target is lost), while a report near a track that took
+    none, or took one from another sensor (radar beside ADS-B), may be that track's own."""
+    sel = np.flatnonzero(conf_pair)
+    if not sel.size:
+        return
+    i, j = pi[sel], pj[sel]
+    took = obs_of[i]
+    other = (took >= 0) & (took != j) & (sensor[np.maximum(took, 0)] == sensor[j])
+    claimed[j[~other]] = True
+
+
 @dataclass
 class _Batch:
     """One added batch of reports as kernel-ready arrays (sorted by time)."""
@@ -79,6 +103,7 @@ class _Batch:
     lta: BoolArray
     xpdr: BoolArray
     rcs: FloatArray
+    sensor: IntArray
 
 
 @dataclass
@@ -119,9 +144,11 @@ class Tracker:
                  default_sigma_h_m: float = 300.0, default_sigma_v_m: float = 300.0,
                  sigma_velocity_mps: float = 5.0, coverage_pad_m: float = 20000.0,
                  log_coasting: bool = False, classify_reports: bool = True,
-                 run_key: str = "") -> None:
+                 birth_density_per_km2: float | None = None, run_key: str = "") -> None:
         if not 0.0 < p_detect < 1.0 or clutter_density_per_km2 <= 0 or frame_s < 0:
             raise ConfigError("p_detect in (0, 1), clutter density > 0 and frame_s >= 0")
+        if birth_density_per_km2 is not None and not birth_density_per_km2 > 0:
+            raise ConfigError("birth_density_per_km2 must be > 0 (or None: every track real)")
         self.models = tuple(models)
         self.model_rows = model_table(self.models)
         self.coast_by_mode = np.array([m.coast_s for m in self.models])
@@ -144,6 +171,9 @@ class Tracker:
         self.classifier: TrackClassifier = classifier or ModeClassifier()
         self.p_detect = p_detect
         self.log_clutter = math.log(clutter_density_per_km2 / 1e6)
+        self._ex0 = (EX_MAX if birth_density_per_km2 is None
+                     else math.log(birth_density_per_km2 / clutter_density_per_km2))
+        self._log_pd = math.log(p_detect)
         self.gate_d2 = np.array([np.inf] + [chi2_gate(gate_prob, m) for m in range(1, 7)])
         self._gate_sigmas = math.sqrt(chi2_gate(gate_prob, 2))
         self.frame_s = frame_s
@@ -164,7 +194,6 @@ class Tracker:
         self._joins: dict[int, list[Join]] = {}
         self._ever_confirmed: set[int] = set()
         self._pad_deg = math.degrees(coverage_pad_m / EARTH_RADIUS_M)
-        self._log_miss_ratio = math.log(1.0 - p_detect) - math.log(p_detect)
         self._zero_wind = np.zeros((64, 2))
         self._zero_ok = np.zeros(64, dtype=np.bool_)
         self.now_s = -np.inf
@@ -328,7 +357,8 @@ class Tracker:
                        z=np.ascontiguousarray(z), r=r, mask=np.ascontiguousarray(mask),
                        log_lambda=log_lambda, lta=np.asarray(lta, dtype=np.bool_),
                        xpdr=np.asarray(obs.kind == "adsb", dtype=np.bool_),
-                       rcs=np.ascontiguousarray(obs.rcs_dbsm, dtype=np.float64))
+                       rcs=np.ascontiguousarray(obs.rcs_dbsm, dtype=np.float64),
+                       sensor=_sensor_codes(obs))
         self._n_reports += n
         return batch
 
@@ -402,12 +432,16 @@ class Tracker:
                                    x_pr, P_pr, cbar, ll, ll_mix)
             if kept < npairs:
                 pi, pj, ll_mix = pi[:kept], pj[:kept], ll_mix[:kept]
-        cost = self._log_miss_ratio + loglam[pj] - ll_mix  # minus the pair's log odds
+        # minus the pair's log odds: track i took report j, against i missed (or is no object)
+        # and j is a false report; a young track's doubt of existing weighs against it
+        cost = (np.log(1.0 - self.p_detect + np.exp(-L.ex[pi])) - self._log_pd + loglam[pj]
+                - ll_mix)
         conf_pair = L.confirmed[pi]
-        claimed = np.zeros(nm, dtype=np.bool_)  # reports that start no track:
-        claimed[pj[conf_pair]] = True  # those in a confirmed track's gate, and those assigned
+        sensor = b.sensor[a:e]
+        claimed = np.zeros(nm, dtype=np.bool_)  # reports that start no track (see _claim)
         hit = np.zeros(n, dtype=np.bool_)
         obs_of = np.full(n, -1, dtype=np.int64)
+        lsum = np.zeros(n)  # likelihood ratio of the report each tentative track took
         if jpda:
             sel = np.flatnonzero(conf_pair)
             beta_c, beta0 = self.associator.associate(
@@ -427,6 +461,7 @@ class Tracker:
             best[pi[sel[up]]] = beta_c[up]
             obs_of[pi[sel[up]]] = pj[sel[up]]
             obs_of[best < 0.5] = -1
+            _claim(claimed, pi, pj, conf_pair, obs_of, sensor)
             tent = np.flatnonzero(~conf_pair)
             free = tent[~claimed[pj[tent]]]
             chosen = free[self._gnn.associate(pi[free], pj[free], cost[free], n, nm)]
@@ -454,10 +489,13 @@ class Tracker:
             hit[ai] = True
             obs_of[ai] = pj[chosen]
             claimed[pj[chosen]] = True
+            lsum[ai] = np.exp(np.minimum(ll_mix[chosen] - loglam[pj[chosen]], 700.0))
+        if not jpda:
+            _claim(claimed, pi, pj, conf_pair, obs_of, sensor)
 
         # M-of-N bookkeeping for tentative tracks that this frame could have seen
         count_chances(n, L.confirmed, L.rlat, L.rlon, hit, mlat, mlon, self._pad_deg,
-                      L.chances, L.hits)
+                      L.chances, L.hits, self.p_detect, lsum, L.ex)
         self._attribute(b, a, hit, obs_of)
 
         # initiation from unclaimed reports, then long-gap joins of the new tracks
@@ -546,7 +584,8 @@ class Tracker:
         start_tracks(j, row0, number0, b.z, b.r, b.mask, wind, self.model_rows,
                      self._init_params, self._mode_prior, b.t, b.lat, b.lon, b.lta, b.xpdr,
                      b.rcs, self.initiator.m, L.number, L.xs, L.Ps, L.mu, L.t, L.rlat, L.rlon,
-                     L.hits, L.chances, L.n_obs, L.lta, L.xpdr, L.rcs, L.confirmed)
+                     L.hits, L.chances, L.n_obs, L.lta, L.xpdr, L.rcs, L.confirmed, self._ex0,
+                     L.ex)
         L.n += free.size
         self._next_number += free.size
         numbers = np.arange(number0, number0 + free.size, dtype=np.int64)
@@ -604,6 +643,7 @@ class Tracker:
             L.lta[rn] |= L.lta[ro]
             L.xpdr[rn] |= L.xpdr[ro]
             L.confirmed[rn] = True
+            L.ex[rn] = max(L.ex[rn], L.ex[ro])
             drop[ro] = True
             self._joins.setdefault(jn.earlier, []).append(jn)
             self.stats["joins"] += 1
