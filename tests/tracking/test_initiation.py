@@ -103,25 +103,50 @@ def test_without_existence_odds_the_young_track_steals_the_report():
     assert _holder(tracks, "A", 11.0) is not track_a
 
 
-def test_existence_odds_follow_hits_and_misses():
-    # tentative tracks 0 and 1 in the frame's box, 2 confirmed: a hit with likelihood ratio L
-    # multiplies the odds by 1 - P_D + P_D L, a miss by 1 - P_D; a confirmed track exists
-    n = 3
-    confirmed = np.array([False, False, True])
-    lat = np.array([52.0, 52.0, 52.0])
-    lon = np.array([4.0, 4.0, 4.0])
-    hit = np.array([True, False, False])
+def test_existence_odds_and_chances_follow_hits_and_misses():
+    # tracks 0, 1 and 3 tentative in the frame's box, 2 confirmed: a hit with likelihood ratio
+    # L multiplies the odds by 1 - P_D + P_D L, a miss by 1 - P_D; a confirmed track exists;
+    # track 3 was only ever reported by a sensor with no report in this frame: no chance
+    n = 4
+    confirmed = np.array([False, False, True, False])
+    lat = np.full(n, 52.0)
+    lon = np.full(n, 4.0)
+    hit = np.array([True, False, False, False])
     chances = np.ones(n, dtype=np.int64)
     hits = np.ones(n, dtype=np.int64)
-    ex = np.array([-3.0, -3.0, -50.0])
+    ex = np.array([-3.0, -3.0, -50.0, -3.0])
+    sensors = np.array([0b01, 0b01, 0b01, 0b10])
+    took = np.array([0b01, 0, 0, 0])
     count_chances(n, confirmed, lat, lon, hit, np.array([52.0]), np.array([4.0]), 0.1,
-                  chances, hits, 0.9, np.array([20.0, 0.0, 0.0]), ex)
+                  chances, hits, 0.9, np.array([20.0, 0.0, 0.0, 0.0]), ex, 0b01, took, sensors)
     assert ex[0] == pytest.approx(-3.0 + math.log(0.1 + 0.9 * 20.0))
     assert ex[1] == pytest.approx(-3.0 + math.log(0.1))
     assert ex[2] == EX_MAX
-    assert chances.tolist() == [2, 2, 1] and hits.tolist() == [2, 1, 1]
+    assert ex[3] == -3.0
+    assert chances.tolist() == [2, 2, 1, 1] and hits.tolist() == [2, 1, 1, 1]
 
 
 def test_birth_density_must_be_positive():
     with pytest.raises(ConfigError, match="birth_density"):
         Tracker(birth_density_per_km2=0.0)
+
+
+def test_a_slow_sensors_object_is_confirmed_among_a_fast_sensors_frames():
+    # a balloon reported once a minute by one radar, among an object 1 km away that another
+    # radar reports every 10 s: only the frames of a sensor that has seen the balloon are
+    # chances for its M-of-N count (counting the other radar's frames as missed detections,
+    # it never reached 3 reports in 4 chances)
+    t_b = np.arange(0.0, 601.0, 60.0)
+    balloon = _reports("B", t_b, 5.0 * t_b / 60.0, np.zeros_like(t_b), sensor="radar-slow")
+    t_a = np.arange(5.0, 601.0, 10.0)
+    aircraft = _reports("A", t_a, t_a, np.full(t_a.size, 1000.0), sensor="radar-fast")
+    tracker = Tracker(models=(ConstantVelocity(q_h_m2ps3=0.05, coast_s=600.0),), winds=None,
+                      initiator=MofNInitiator(m=3, n=4, sigma_speed_mps=1.0),
+                      clutter_density_per_km2=1e-3, frame_s=0.0, coverage_pad_m=50_000.0,
+                      default_sigma_h_m=1.0, classify_reports=False)
+    tracks = tracker.run(concat([balloon, aircraft]))
+    track_b = _holder(tracks, "B", 0.0)
+    assert track_b is not None
+    assert set(track_b.observations.ref.tolist()) == {"B"}
+    assert len(track_b.observations) == t_b.size
+    assert len(tracks) == 2

@@ -25,7 +25,7 @@ class LiveTracks:
     """Live tracks as arrays (row = track), grown by doubling; ``n`` rows are in use."""
 
     NAMES = ("number", "xs", "Ps", "mu", "t", "rlat", "rlon", "hits", "chances", "confirmed",
-             "lta", "xpdr", "rcs", "n_obs", "ex")
+             "lta", "xpdr", "rcs", "n_obs", "ex", "sensors")
 
     number: IntArray
     xs: FloatArray
@@ -43,6 +43,8 @@ class LiveTracks:
     n_obs: IntArray
     ex: FloatArray
     """Log-odds that the track is a real object (integrated track existence)."""
+    sensors: IntArray
+    """Bit set of the sensors whose reports the track took (``sensor_bit``)."""
 
     def __init__(self, K: int) -> None:
         self.n = 0
@@ -57,6 +59,7 @@ class LiveTracks:
             "rlon": ((), np.float64), "hits": ((), np.int64), "chances": ((), np.int64),
             "confirmed": ((), np.bool_), "lta": ((), np.bool_), "xpdr": ((), np.bool_),
             "rcs": ((), np.float64), "n_obs": ((), np.int64), "ex": ((), np.float64),
+            "sensors": ((), np.int64),
         }
         for name, (shape, dtype) in fields.items():
             new: npt.NDArray[np.generic] = np.zeros((cap, *shape), dtype=dtype)
@@ -82,14 +85,14 @@ class LiveTracks:
         """Drop the rows where ``mask`` is False (order kept)."""
         self.n = compact(mask, self.n, self.number, self.xs, self.Ps, self.mu, self.t,
                          self.rlat, self.rlon, self.hits, self.chances, self.confirmed,
-                         self.lta, self.xpdr, self.rcs, self.n_obs, self.ex)
+                         self.lta, self.xpdr, self.rcs, self.n_obs, self.ex, self.sensors)
 
 
 @njit(cache=True)
 def compact(keep: BoolArray, n: int, number: IntArray, xs: FloatArray, Ps: FloatArray,
             mu: FloatArray, t: FloatArray, rlat: FloatArray, rlon: FloatArray, hits: IntArray,
             chances: IntArray, confirmed: BoolArray, lta: BoolArray, xpdr: BoolArray,
-            rcs: FloatArray, n_obs: IntArray, ex: FloatArray) -> int:
+            rcs: FloatArray, n_obs: IntArray, ex: FloatArray, sensors: IntArray) -> int:
     """Move the kept rows of every field to the front (order kept); returns their number."""
     k = 0
     for i in range(n):
@@ -111,6 +114,7 @@ def compact(keep: BoolArray, n: int, number: IntArray, xs: FloatArray, Ps: Float
             rcs[k] = rcs[i]
             n_obs[k] = n_obs[i]
             ex[k] = ex[i]
+            sensors[k] = sensors[i]
         k += 1
     return k
 
@@ -120,16 +124,28 @@ EX_MAX = 30.0
 tentative one's."""
 
 
+def sensor_bit(code: npt.NDArray[np.integer]) -> IntArray:
+    """The bit of each sensor code in a track's ``sensors`` set (codes past 62 share bits: a
+    track then counts chances in the frames of a few more sensors, as before sensors were
+    told apart)."""
+    return np.left_shift(np.int64(1), np.asarray(code, dtype=np.int64) % 63)
+
+
 @njit(cache=True)
 def count_chances(n: int, confirmed: BoolArray, rlat: FloatArray, rlon: FloatArray,
                   hit: BoolArray, mlat: FloatArray, mlon: FloatArray, pad_deg: float,
                   chances: IntArray, hits: IntArray, p_detect: float, lsum: FloatArray,
-                  ex: FloatArray) -> None:
-    """M-of-N bookkeeping: a tentative track inside the frame's reports' box (padded) or hit
-    had a chance; a hit track a hit. A tentative track that had a chance has its existence
-    odds multiplied by 1 - P_D + P_D * (sum of the likelihood ratios ``lsum`` of the reports it
-    took, zero when none): the integrated-existence update (Musicki's IPDA). A confirmed track
-    is taken to exist: misses say little about existence where coverage is patchy."""
+                  ex: FloatArray, frame_bits: int, took_bits: IntArray, sensors: IntArray
+                  ) -> None:
+    """M-of-N bookkeeping: a tentative track hit had a chance, and so had one inside the
+    frame's reports' box (padded) when the frame holds reports of a sensor that has reported
+    it (``frame_bits``, the sensors of the frame; a balloon reported once a minute is not
+    missed by every scan of a radar that never saw it); a hit track a hit, and the sensor of
+    the report it took (``took_bits``) joins its set. A tentative track that had a chance has
+    its existence odds multiplied by 1 - P_D + P_D * (sum of the likelihood ratios ``lsum`` of
+    the reports it took, zero when none): the integrated-existence update (Musicki's IPDA). A
+    confirmed track is taken to exist: misses say little about existence where coverage is
+    patchy."""
     la0, la1 = mlat.min() - pad_deg, mlat.max() + pad_deg
     lo0, lo1 = mlon.min(), mlon.max()
     use_lon = lo1 - lo0 < 180.0
@@ -137,10 +153,11 @@ def count_chances(n: int, confirmed: BoolArray, rlat: FloatArray, rlon: FloatArr
     for i in range(n):
         if hit[i]:
             hits[i] += 1
+            sensors[i] |= took_bits[i]
         if confirmed[i]:
             ex[i] = EX_MAX  # confirmed: taken to exist (a balloon may go unseen for days)
             continue
-        inside = la0 <= rlat[i] <= la1
+        inside = la0 <= rlat[i] <= la1 and (sensors[i] & frame_bits) != 0
         if use_lon:
             inside = inside and lo0 - lon_pad <= rlon[i] <= lo1 + lon_pad
         if inside or hit[i]:
@@ -157,7 +174,8 @@ def start_tracks(src: IntArray, row0: int, number0: int, z: FloatArray, r: Float
                  number: IntArray, xs: FloatArray, Ps: FloatArray, mu: FloatArray,
                  t: FloatArray, rlat: FloatArray, rlon: FloatArray, hits: IntArray,
                  chances: IntArray, n_obs: IntArray, lta: BoolArray, xpdr: BoolArray,
-                 rcs: FloatArray, confirmed: BoolArray, ex0: float, ex: FloatArray) -> None:
+                 rcs: FloatArray, confirmed: BoolArray, ex0: float, ex: FloatArray,
+                 bbits: IntArray, sensors: IntArray) -> None:
     """Fill rows row0.. of the table with new tracks from batch reports ``src`` (numbers from
     number0): initial states, one hit in one chance (confirmed at once when M is 1), existence
     log-odds ``ex0`` (new objects against false reports)."""
@@ -178,6 +196,7 @@ def start_tracks(src: IntArray, row0: int, number0: int, z: FloatArray, r: Float
         rcs[i] = brcs[j]
         confirmed[i] = m_of_n <= 1
         ex[i] = ex0
+        sensors[i] = bbits[j]
 
 
 @njit(cache=True)
@@ -209,4 +228,5 @@ def settle_and_expire(m_of_n: int, n_of_n: int, now_s: float, coast_by_mode: Flo
     return newly[:k], keep
 
 
-__all__ = ["LiveTracks", "compact", "count_chances", "settle_and_expire", "start_tracks"]
+__all__ = ["LiveTracks", "compact", "count_chances", "sensor_bit", "settle_and_expire",
+           "start_tracks"]

@@ -34,6 +34,7 @@ from stratowatch.tracking.live import (
     EX_MAX,
     LiveTracks,
     count_chances,
+    sensor_bit,
     settle_and_expire,
     start_tracks,
 )
@@ -62,12 +63,6 @@ def _take(obs: Observations, rows: IntArray) -> Observations:
         setattr(out, name, getattr(obs, name)[rows])
     out.skipped = obs.skipped
     return out
-
-
-def _sensor_codes(obs: Observations) -> IntArray:
-    """An integer per report naming its sensor (source and sensor id), for ``_claim``."""
-    key = np.char.add(np.char.add(obs.source.astype(str), "\x1f"), obs.sensor_id.astype(str))
-    return np.unique(key, return_inverse=True)[1].astype(np.int64).ravel()
 
 
 def _claim(claimed: BoolArray, pi: IntArray, pj: IntArray, conf_pair: BoolArray,
@@ -104,6 +99,7 @@ class _Batch:
     xpdr: BoolArray
     rcs: FloatArray
     sensor: IntArray
+    sensor_bit: IntArray
 
 
 @dataclass
@@ -193,6 +189,7 @@ class Tracker:
         self._alias: dict[int, int] = {}
         self._joins: dict[int, list[Join]] = {}
         self._ever_confirmed: set[int] = set()
+        self._sensors: dict[str, int] = {}
         self._pad_deg = math.degrees(coverage_pad_m / EARTH_RADIUS_M)
         self._zero_wind = np.zeros((64, 2))
         self._zero_ok = np.zeros(64, dtype=np.bool_)
@@ -350,6 +347,7 @@ class Tracker:
         r[:, 3:] = self.sigma_velocity_mps ** 2
         log_lambda = (self.log_clutter - mask[:, 2] * LOG_ALT_RANGE
                       - mask[:, 3:].sum(axis=1) * LOG_VEL_RANGE)
+        sensor = self._sensor_codes(obs)
         cat = obs.category.astype(str)
         lta = (np.char.find(np.char.lower(cat), LIGHTER_THAN_AIR.lower()) >= 0) \
             | (obs.kind == "telemetry")
@@ -358,9 +356,19 @@ class Tracker:
                        log_lambda=log_lambda, lta=np.asarray(lta, dtype=np.bool_),
                        xpdr=np.asarray(obs.kind == "adsb", dtype=np.bool_),
                        rcs=np.ascontiguousarray(obs.rcs_dbsm, dtype=np.float64),
-                       sensor=_sensor_codes(obs))
+                       sensor=sensor, sensor_bit=sensor_bit(sensor))
         self._n_reports += n
         return batch
+
+    def _sensor_codes(self, obs: Observations) -> IntArray:
+        """A code per report naming its sensor (source and sensor id), the same in every
+        batch: for ``_claim`` and the per-sensor M-of-N chances."""
+        key = np.char.add(np.char.add(obs.source.astype(str), "\x1f"),
+                          obs.sensor_id.astype(str))
+        names, inverse = np.unique(key, return_inverse=True)
+        codes = np.array([self._sensors.setdefault(str(k), len(self._sensors)) for k in names],
+                         dtype=np.int64)
+        return codes[inverse.ravel()]
 
     # ------------------------------------------------------------------ winds
     def _wind(self, t: FloatArray, lat: FloatArray, lon: FloatArray, alt: FloatArray
@@ -494,8 +502,11 @@ class Tracker:
             _claim(claimed, pi, pj, conf_pair, obs_of, sensor)
 
         # M-of-N bookkeeping for tentative tracks that this frame could have seen
+        bits = b.sensor_bit[a:e]
+        took_bits = np.where(obs_of >= 0, bits[np.maximum(obs_of, 0)], 0)
         count_chances(n, L.confirmed, L.rlat, L.rlon, hit, mlat, mlon, self._pad_deg,
-                      L.chances, L.hits, self.p_detect, lsum, L.ex)
+                      L.chances, L.hits, self.p_detect, lsum, L.ex,
+                      int(np.bitwise_or.reduce(bits)), took_bits, L.sensors)
         self._attribute(b, a, hit, obs_of)
 
         # initiation from unclaimed reports, then long-gap joins of the new tracks
@@ -585,7 +596,7 @@ class Tracker:
                      self._init_params, self._mode_prior, b.t, b.lat, b.lon, b.lta, b.xpdr,
                      b.rcs, self.initiator.m, L.number, L.xs, L.Ps, L.mu, L.t, L.rlat, L.rlon,
                      L.hits, L.chances, L.n_obs, L.lta, L.xpdr, L.rcs, L.confirmed, self._ex0,
-                     L.ex)
+                     L.ex, b.sensor_bit, L.sensors)
         L.n += free.size
         self._next_number += free.size
         numbers = np.arange(number0, number0 + free.size, dtype=np.int64)
@@ -644,6 +655,7 @@ class Tracker:
             L.xpdr[rn] |= L.xpdr[ro]
             L.confirmed[rn] = True
             L.ex[rn] = max(L.ex[rn], L.ex[ro])
+            L.sensors[rn] |= L.sensors[ro]
             drop[ro] = True
             self._joins.setdefault(jn.earlier, []).append(jn)
             self.stats["joins"] += 1
