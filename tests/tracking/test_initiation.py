@@ -150,3 +150,23 @@ def test_a_slow_sensors_object_is_confirmed_among_a_fast_sensors_frames():
     assert set(track_b.observations.ref.tolist()) == {"B"}
     assert len(track_b.observations) == t_b.size
     assert len(tracks) == 2
+
+
+def test_an_object_seen_by_two_sensors_from_its_first_frame_gets_one_track():
+    # radar and ADS-B report one object in the same frames from the start, 1 m apart: one
+    # track (the more precise report starts it), not one per sensor
+    t = np.arange(0.0, 15.0)
+    radar = _reports("A", t, t, np.zeros_like(t), sensor="radar-1")
+    adsb = _reports("A", t, t + 1.0, np.zeros_like(t), sensor="adsb-1")
+    tracks = _tracker().run(concat([radar, adsb]))
+    assert len(tracks) == 1
+
+
+def test_two_objects_of_one_sensor_side_by_side_get_two_tracks():
+    # one radar, two objects 2 m apart from the first frame: a sensor reports an object once
+    # per scan, so neither report absorbs the other
+    t = np.arange(0.0, 15.0)
+    a = _reports("A", t, t, np.zeros_like(t))
+    b = _reports("B", t, t, np.full(t.size, 2.5))
+    tracks = _tracker().run(concat([a, b]))
+    assert sorted(sorted(set(tk.observations.ref.tolist())) for tk in tracks) == [["A"], ["B"]]

@@ -21,7 +21,7 @@ import numpy as np
 import numpy.typing as npt
 
 from stratowatch.errors import ConfigError
-from stratowatch.geo.sphere import EARTH_RADIUS_M
+from stratowatch.geo.sphere import EARTH_RADIUS_M, great_circle_m
 from stratowatch.sensing.adsb import LIGHTER_THAN_AIR
 from stratowatch.sensing.observation import FIELDS, Observations, concat
 from stratowatch.tracking import imm
@@ -66,20 +66,24 @@ def _take(obs: Observations, rows: IntArray) -> Observations:
 
 
 def _claim(claimed: BoolArray, pi: IntArray, pj: IntArray, conf_pair: BoolArray,
-           obs_of: IntArray, sensor: IntArray) -> None:
-    """Mark the reports of a frame that may not start a track: those in a confirmed track's
-    gate, unless that track took another report of the same sensor in this frame. A sensor
-    reports an object once per scan, so a second report near an updated track is another
+           obs_of: IntArray, sensor: IntArray, tentative: bool = False) -> None:
+    """Mark the reports of a frame that may not start a track. A sensor reports an object once
+    per scan, so a second report of the same sensor near a track that took one is another
     object (a target born or passing close by: it must be able to start its own track, or the
-    track is pulled onto it and its own target is lost), while a report near a track that took
-    none, or took one from another sensor (radar beside ADS-B), may be that track's own."""
-    sel = np.flatnonzero(conf_pair)
+    track is pulled onto it and its own target is lost), while a report of another sensor near
+    it is the track's object again (radar beside ADS-B). Claimed: reports in a confirmed
+    track's gate unless the track took another report of the same sensor (a report near a
+    confirmed track that took none may still be its own); with ``tentative``, reports of
+    another sensor in the gate of a tentative track that took a report (a tentative track
+    that took none may have been started by a false report, and claims nothing)."""
+    sel = np.flatnonzero(~conf_pair if tentative else conf_pair)
     if not sel.size:
         return
     i, j = pi[sel], pj[sel]
     took = obs_of[i]
-    other = (took >= 0) & (took != j) & (sensor[np.maximum(took, 0)] == sensor[j])
-    claimed[j[~other]] = True
+    same = sensor[np.maximum(took, 0)] == sensor[j]
+    other = (took >= 0) & (took != j)
+    claimed[j[other & ~same if tentative else ~(other & same)]] = True
 
 
 @dataclass
@@ -500,6 +504,7 @@ class Tracker:
             lsum[ai] = np.exp(np.minimum(ll_mix[chosen] - loglam[pj[chosen]], 700.0))
         if not jpda:
             _claim(claimed, pi, pj, conf_pair, obs_of, sensor)
+        _claim(claimed, pi, pj, conf_pair, obs_of, sensor, tentative=True)
 
         # M-of-N bookkeeping for tentative tracks that this frame could have seen
         bits = b.sensor_bit[a:e]
@@ -510,7 +515,7 @@ class Tracker:
         self._attribute(b, a, hit, obs_of)
 
         # initiation from unclaimed reports, then long-gap joins of the new tracks
-        new_rows = self._initiate(b, a, np.flatnonzero(~claimed))
+        new_rows = self._initiate(b, a, self._one_per_object(b, a, np.flatnonzero(~claimed)))
         drop = np.zeros(L.n, dtype=np.bool_)
         if new_rows.size and self.joiner is not None:
             drop = self._join(new_rows, now)
@@ -578,6 +583,35 @@ class Tracker:
         L.rcs[rows] = np.where(np.isfinite(rcs), rcs, L.rcs[rows])
         self._log.obs_number.append(L.number[rows])
         self._log.obs_index.append(b.offset + a + j)
+
+    def _one_per_object(self, b: _Batch, a: int, free: IntArray) -> IntArray:
+        """Of a frame's unclaimed reports, those that start tracks: where reports of different
+        sensors lie within the gate of one another (an aircraft seen by a radar and by ADS-B in
+        the same frame), only the most precise starts one, else the object would get a track
+        per sensor; reports of one sensor are always different objects."""
+        if free.size < 2:
+            return free
+        j = a + free
+        sens = b.sensor[j]
+        if np.all(sens == sens[0]):
+            return free
+        var = b.r[j, 0]
+        radius = np.full(free.size, self._gate_sigmas * math.sqrt(2.0 * float(var.max())))
+        gi, gk = self.gater.candidates(b.lat[j], b.lon[j], radius, b.lat[j], b.lon[j])
+        # the better report of each pair (smaller sigma, then earlier) may absorb the other
+        better = (var[gi] < var[gk]) | ((var[gi] == var[gk]) & (gi < gk))
+        sel = better & (sens[gi] != sens[gk])
+        gi, gk = gi[sel], gk[sel]
+        if not gi.size:
+            return free
+        dist = great_circle_m(b.lat[j[gi]], b.lon[j[gi]], b.lat[j[gk]], b.lon[j[gk]])
+        near = dist * dist <= self.gate_d2[2] * (var[gi] + var[gk])
+        gi, gk = gi[near], gk[near]
+        absorbed = np.zeros(free.size, dtype=np.bool_)
+        for p in np.lexsort((gk, var[gi])).tolist():  # the most precise keepers first
+            if not absorbed[gi[p]]:
+                absorbed[gk[p]] = True
+        return free[~absorbed]
 
     def _initiate(self, b: _Batch, a: int, free: IntArray) -> IntArray:
         L = self._live
