@@ -167,6 +167,125 @@ def count_chances(n: int, confirmed: BoolArray, rlat: FloatArray, rlon: FloatArr
 
 
 @njit(cache=True)
+def pair_costs(pi: IntArray, pj: IntArray, ex: FloatArray, log_lambda: FloatArray,
+               ll_mix: FloatArray, p_detect: float) -> FloatArray:
+    """Minus each pair's log odds: track i took report j, against track i missed (or is no
+    object at all, from its existence log-odds ``ex``) and report j is a false one (log density
+    ``log_lambda``); ``ll_mix`` the pair's log likelihood."""
+    cost = np.empty(pi.shape[0])
+    log_pd = math.log(p_detect)
+    for p in range(pi.shape[0]):
+        cost[p] = (math.log(1.0 - p_detect + math.exp(-ex[pi[p]])) - log_pd
+                   + log_lambda[pj[p]] - ll_mix[p])
+    return cost
+
+
+@njit(cache=True)
+def after_assignment(pi: IntArray, pj: IntArray, conf_pair: BoolArray, chosen: IntArray,
+                     ll_mix: FloatArray, log_lambda: FloatArray, sensor: IntArray,
+                     bits: IntArray, confirmed_claimed: bool, claimed: BoolArray,
+                     hit: BoolArray, obs_of: IntArray, n: int, confirmed: BoolArray,
+                     rlat: FloatArray, rlon: FloatArray, mlat: FloatArray, mlon: FloatArray,
+                     pad_deg: float, chances: IntArray, hits: IntArray, p_detect: float,
+                     ex: FloatArray, sensors: IntArray, a: int, blta: BoolArray,
+                     bxpdr: BoolArray, brcs: FloatArray, n_obs: IntArray, lta: BoolArray,
+                     xpdr: BoolArray, rcs: FloatArray) -> IntArray:
+    """A frame's bookkeeping once its reports are assigned (pairs ``chosen``): hits and the
+    report each track took, the reports that may not start a track (``claim_rules``; the
+    confirmed tracks' claims are skipped when ``confirmed_claimed``, as JPDA made them before
+    the tentative tracks chose), ``count_chances`` with the frame's sensors, and the cues of
+    the reports taken (lighter-than-air, transponder, radar cross-section: batch arrays
+    ``blta``, ``bxpdr``, ``brcs`` from the frame's first row ``a``). Returns the rows of the
+    tracks that took a report."""
+    lsum = np.zeros(n)
+    for q in range(chosen.shape[0]):
+        c = chosen[q]
+        i = pi[c]
+        j = pj[c]
+        hit[i] = True
+        obs_of[i] = j
+        claimed[j] = True
+        lsum[i] = math.exp(min(ll_mix[c] - log_lambda[j], 700.0))
+    claim_rules(pi, pj, conf_pair, obs_of, sensor, not confirmed_claimed, True, claimed)
+    frame_bits = 0
+    for j in range(bits.shape[0]):
+        frame_bits |= bits[j]
+    took_bits = np.zeros(n, dtype=np.int64)
+    for i in range(n):
+        if obs_of[i] >= 0:
+            took_bits[i] = bits[obs_of[i]]
+    count_chances(n, confirmed, rlat, rlon, hit, mlat, mlon, pad_deg, chances, hits, p_detect,
+                  lsum, ex, frame_bits, took_bits, sensors)
+    took = np.empty(n, dtype=np.int64)
+    k = 0
+    for i in range(n):
+        j = obs_of[i]
+        if hit[i] and j >= 0:
+            took[k] = i
+            k += 1
+            n_obs[i] += 1
+            lta[i] |= blta[a + j]
+            xpdr[i] |= bxpdr[a + j]
+            if math.isfinite(brcs[a + j]):
+                rcs[i] = brcs[a + j]
+    return took[:k]
+
+
+@njit(cache=True)
+def claim_rules(pi: IntArray, pj: IntArray, conf_pair: BoolArray, obs_of: IntArray,
+                sensor: IntArray, of_confirmed: bool, of_tentative: bool,
+                claimed: BoolArray) -> None:
+    """Mark the reports of a frame that may not start a track. A sensor reports an object once
+    per scan, so a second report of the same sensor near a track that took one is another
+    object (a target born or passing close by: it must be able to start its own track, or the
+    track is pulled onto it and its own target is lost), while a report of another sensor near
+    it is the track's object again (radar beside ADS-B). Claimed: reports in a confirmed
+    track's gate unless the track took another report of the same sensor (a report near a
+    confirmed track that took none may still be its own); and reports of another sensor in the
+    gate of a tentative track that took a report (a tentative track that took none may have
+    been started by a false report, and claims nothing)."""
+    for p in range(pi.shape[0]):
+        j = pj[p]
+        took = obs_of[pi[p]]
+        other = took >= 0 and took != j
+        same = other and sensor[took] == sensor[j]
+        if conf_pair[p]:
+            if of_confirmed and not same:
+                claimed[j] = True
+        elif of_tentative and other and not same:
+            claimed[j] = True
+
+
+@njit(cache=True)
+def rows_to_log(hit: BoolArray, new_rows: IntArray, coasting: IntArray, t_frame: float
+                ) -> tuple[IntArray, FloatArray]:
+    """The rows whose state a frame logs: the tracks it updated, the new ones, then the
+    ``coasting`` rows that it did not update (at ``t_frame``; NaN: at their own time)."""
+    n_hit = 0
+    for i in range(hit.shape[0]):
+        n_hit += hit[i]
+    n_coast = 0
+    for q in range(coasting.shape[0]):
+        n_coast += not hit[coasting[q]]
+    rows = np.empty(n_hit + new_rows.shape[0] + n_coast, dtype=np.int64)
+    to_t = np.full(rows.shape[0], np.nan)
+    k = 0
+    for i in range(hit.shape[0]):
+        if hit[i]:
+            rows[k] = i
+            k += 1
+    for q in range(new_rows.shape[0]):
+        rows[k] = new_rows[q]
+        k += 1
+    for q in range(coasting.shape[0]):
+        if not hit[coasting[q]]:
+            rows[k] = coasting[q]
+            to_t[k] = t_frame
+            k += 1
+    return rows, to_t
+
+
+@njit(cache=True)
 def start_tracks(src: IntArray, row0: int, number0: int, z: FloatArray, r: FloatArray,
                  mask: BoolArray, wind: FloatArray, models: FloatArray, prm: FloatArray,
                  prior: FloatArray, bt: FloatArray, blat: FloatArray, blon: FloatArray,
@@ -228,5 +347,5 @@ def settle_and_expire(m_of_n: int, n_of_n: int, now_s: float, coast_by_mode: Flo
     return newly[:k], keep
 
 
-__all__ = ["LiveTracks", "compact", "count_chances", "sensor_bit", "settle_and_expire",
-           "start_tracks"]
+__all__ = ["LiveTracks", "after_assignment", "claim_rules", "compact", "count_chances",
+           "pair_costs", "rows_to_log", "sensor_bit", "settle_and_expire", "start_tracks"]

@@ -33,7 +33,10 @@ from stratowatch.tracking.initiation import MofNInitiator
 from stratowatch.tracking.live import (
     EX_MAX,
     LiveTracks,
-    count_chances,
+    after_assignment,
+    claim_rules,
+    pair_costs,
+    rows_to_log,
     sensor_bit,
     settle_and_expire,
     start_tracks,
@@ -65,27 +68,6 @@ def _take(obs: Observations, rows: IntArray) -> Observations:
     return out
 
 
-def _claim(claimed: BoolArray, pi: IntArray, pj: IntArray, conf_pair: BoolArray,
-           obs_of: IntArray, sensor: IntArray, tentative: bool = False) -> None:
-    """Mark the reports of a frame that may not start a track. A sensor reports an object once
-    per scan, so a second report of the same sensor near a track that took one is another
-    object (a target born or passing close by: it must be able to start its own track, or the
-    track is pulled onto it and its own target is lost), while a report of another sensor near
-    it is the track's object again (radar beside ADS-B). Claimed: reports in a confirmed
-    track's gate unless the track took another report of the same sensor (a report near a
-    confirmed track that took none may still be its own); with ``tentative``, reports of
-    another sensor in the gate of a tentative track that took a report (a tentative track
-    that took none may have been started by a false report, and claims nothing)."""
-    sel = np.flatnonzero(~conf_pair if tentative else conf_pair)
-    if not sel.size:
-        return
-    i, j = pi[sel], pj[sel]
-    took = obs_of[i]
-    same = sensor[np.maximum(took, 0)] == sensor[j]
-    other = (took >= 0) & (took != j)
-    claimed[j[other & ~same if tentative else ~(other & same)]] = True
-
-
 @dataclass
 class _Batch:
     """One added batch of reports as kernel-ready arrays (sorted by time)."""
@@ -104,6 +86,7 @@ class _Batch:
     rcs: FloatArray
     sensor: IntArray
     sensor_bit: IntArray
+    one_sensor: bool
 
 
 @dataclass
@@ -173,7 +156,6 @@ class Tracker:
         self.log_clutter = math.log(clutter_density_per_km2 / 1e6)
         self._ex0 = (EX_MAX if birth_density_per_km2 is None
                      else math.log(birth_density_per_km2 / clutter_density_per_km2))
-        self._log_pd = math.log(p_detect)
         self.gate_d2 = np.array([np.inf] + [chi2_gate(gate_prob, m) for m in range(1, 7)])
         self._gate_sigmas = math.sqrt(chi2_gate(gate_prob, 2))
         self.frame_s = frame_s
@@ -194,6 +176,7 @@ class Tracker:
         self._joins: dict[int, list[Join]] = {}
         self._ever_confirmed: set[int] = set()
         self._sensors: dict[str, int] = {}
+        self._no_rows = np.empty(0, dtype=np.int64)
         self._pad_deg = math.degrees(coverage_pad_m / EARTH_RADIUS_M)
         self._zero_wind = np.zeros((64, 2))
         self._zero_ok = np.zeros(64, dtype=np.bool_)
@@ -360,7 +343,8 @@ class Tracker:
                        log_lambda=log_lambda, lta=np.asarray(lta, dtype=np.bool_),
                        xpdr=np.asarray(obs.kind == "adsb", dtype=np.bool_),
                        rcs=np.ascontiguousarray(obs.rcs_dbsm, dtype=np.float64),
-                       sensor=sensor, sensor_bit=sensor_bit(sensor))
+                       sensor=sensor, sensor_bit=sensor_bit(sensor),
+                       one_sensor=bool(np.all(sensor == sensor[0])))
         self._n_reports += n
         return batch
 
@@ -402,7 +386,7 @@ class Tracker:
         z, r, mask = b.z[a:e], b.r[a:e], b.mask[a:e]
         loglam = b.log_lambda[a:e]
         nm = e - a
-        t_frame = float(mt.mean()) if nm > 1 else float(mt[0])
+        t_frame = float(np.add.reduce(mt)) / nm if nm > 1 else float(mt[0])
         now = float(mt.max()) if nm > 1 else t_frame
         self.stats["frames"] += 1
         self.stats["reports"] += nm
@@ -444,16 +428,13 @@ class Tracker:
                                    x_pr, P_pr, cbar, ll, ll_mix)
             if kept < npairs:
                 pi, pj, ll_mix = pi[:kept], pj[:kept], ll_mix[:kept]
-        # minus the pair's log odds: track i took report j, against i missed (or is no object)
-        # and j is a false report; a young track's doubt of existing weighs against it
-        cost = (np.log(1.0 - self.p_detect + np.exp(-L.ex[pi])) - self._log_pd + loglam[pj]
-                - ll_mix)
+        # a young track's doubt of existing weighs against its pairs
+        cost = pair_costs(pi, pj, L.ex, loglam, ll_mix, self.p_detect)
         conf_pair = L.confirmed[pi]
         sensor = b.sensor[a:e]
-        claimed = np.zeros(nm, dtype=np.bool_)  # reports that start no track (see _claim)
+        claimed = np.zeros(nm, dtype=np.bool_)  # reports that start no track (claim_rules)
         hit = np.zeros(n, dtype=np.bool_)
         obs_of = np.full(n, -1, dtype=np.int64)
-        lsum = np.zeros(n)  # likelihood ratio of the report each tentative track took
         if jpda:
             sel = np.flatnonzero(conf_pair)
             beta_c, beta0 = self.associator.associate(
@@ -473,7 +454,7 @@ class Tracker:
             best[pi[sel[up]]] = beta_c[up]
             obs_of[pi[sel[up]]] = pj[sel[up]]
             obs_of[best < 0.5] = -1
-            _claim(claimed, pi, pj, conf_pair, obs_of, sensor)
+            claim_rules(pi, pj, conf_pair, obs_of, sensor, True, False, claimed)
             tent = np.flatnonzero(~conf_pair)
             free = tent[~claimed[pj[tent]]]
             chosen = free[self._gnn.associate(pi[free], pj[free], cost[free], n, nm)]
@@ -498,21 +479,16 @@ class Tracker:
             imm.gnn_update(ai, chosen.astype(np.int64), pj, L.xs, L.Ps, L.mu, L.t, L.rlat,
                            L.rlon, w0, w1, wok, self.model_rows, self.evidence, mlat, mlon, z, r,
                            mask, mt, x_pr, P_pr, cbar, ll)
-            hit[ai] = True
-            obs_of[ai] = pj[chosen]
-            claimed[pj[chosen]] = True
-            lsum[ai] = np.exp(np.minimum(ll_mix[chosen] - loglam[pj[chosen]], 700.0))
-        if not jpda:
-            _claim(claimed, pi, pj, conf_pair, obs_of, sensor)
-        _claim(claimed, pi, pj, conf_pair, obs_of, sensor, tentative=True)
-
-        # M-of-N bookkeeping for tentative tracks that this frame could have seen
-        bits = b.sensor_bit[a:e]
-        took_bits = np.where(obs_of >= 0, bits[np.maximum(obs_of, 0)], 0)
-        count_chances(n, L.confirmed, L.rlat, L.rlon, hit, mlat, mlon, self._pad_deg,
-                      L.chances, L.hits, self.p_detect, lsum, L.ex,
-                      int(np.bitwise_or.reduce(bits)), took_bits, L.sensors)
-        self._attribute(b, a, hit, obs_of)
+        # hits, claims, and M-of-N chances and existence of the tentative tracks
+        # and the cues of the reports taken; which report each track took goes to the log
+        took = after_assignment(pi, pj, conf_pair, chosen.astype(np.int64), ll_mix, loglam,
+                                sensor, b.sensor_bit[a:e], jpda, claimed, hit, obs_of, n,
+                                L.confirmed, L.rlat, L.rlon, mlat, mlon, self._pad_deg, L.chances,
+                                L.hits, self.p_detect, L.ex, L.sensors, a, b.lta, b.xpdr, b.rcs,
+                                L.n_obs, L.lta, L.xpdr, L.rcs)
+        if took.size:
+            self._log.obs_number.append(L.number[took])
+            self._log.obs_index.append(b.offset + a + obs_of[took])
 
         # initiation from unclaimed reports, then long-gap joins of the new tracks
         new_rows = self._initiate(b, a, self._one_per_object(b, a, np.flatnonzero(~claimed)))
@@ -521,14 +497,8 @@ class Tracker:
             drop = self._join(new_rows, now)
 
         # log the updated and new tracks (and, if asked, the coasting ones)
-        rows = np.flatnonzero(hit)
-        if new_rows.size:
-            rows = np.concatenate([rows, new_rows])
-        to_t = np.full(rows.size, np.nan)
-        if self.log_coasting and elig.size:
-            coast = elig[~hit[elig]]
-            rows = np.concatenate([rows, coast])
-            to_t = np.concatenate([to_t, np.full(coast.size, t_frame)])
+        rows, to_t = rows_to_log(hit, new_rows, elig if self.log_coasting else self._no_rows,
+                                 t_frame)
         if rows.size:
             self._log.states.append(imm.snapshot(
                 rows, to_t, L.number, L.xs, L.Ps, L.mu, L.t, L.rlat, L.rlon, L.n_obs, L.lta,
@@ -569,32 +539,15 @@ class Tracker:
         self._still_air(n)
         return self._zero_ok[:n]
 
-    def _attribute(self, b: _Batch, a: int, hit: BoolArray, obs_of: IntArray) -> None:
-        """Record which report each hit track took (and its sources and cues)."""
-        L = self._live
-        rows = np.flatnonzero(hit & (obs_of >= 0))
-        if not rows.size:
-            return
-        j = obs_of[rows]
-        L.n_obs[rows] += 1
-        L.lta[rows] |= b.lta[a + j]
-        L.xpdr[rows] |= b.xpdr[a + j]
-        rcs = b.rcs[a + j]
-        L.rcs[rows] = np.where(np.isfinite(rcs), rcs, L.rcs[rows])
-        self._log.obs_number.append(L.number[rows])
-        self._log.obs_index.append(b.offset + a + j)
-
     def _one_per_object(self, b: _Batch, a: int, free: IntArray) -> IntArray:
         """Of a frame's unclaimed reports, those that start tracks: where reports of different
         sensors lie within the gate of one another (an aircraft seen by a radar and by ADS-B in
         the same frame), only the most precise starts one, else the object would get a track
         per sensor; reports of one sensor are always different objects."""
-        if free.size < 2:
+        if free.size < 2 or b.one_sensor:
             return free
         j = a + free
         sens = b.sensor[j]
-        if np.all(sens == sens[0]):
-            return free
         var = b.r[j, 0]
         radius = np.full(free.size, self._gate_sigmas * math.sqrt(2.0 * float(var.max())))
         gi, gk = self.gater.candidates(b.lat[j], b.lon[j], radius, b.lat[j], b.lon[j])
