@@ -52,6 +52,17 @@ def test_track_command_writes_geojson_lines(tmp_path, rng, sim):
     assert set(f["properties"]) == set(TABLE_COLUMNS) - {"lat", "lon", "alt_m"}
 
 
+def test_track_command_weighs_young_tracks_by_a_birth_density(tmp_path, rng, sim, capsys):
+    obs = _scene(tmp_path, rng, sim)
+    out = tmp_path / "tracks.csv"
+    assert main(["track", str(obs), "--births-per-km2", "1e-4", "--out", str(out),
+                 "--quiet"]) == 0
+    with out.open() as fh:
+        assert len({r["track_id"] for r in csv.DictReader(fh)}) == 2
+    assert main(["track", str(obs), "--births-per-km2", "0", "--out", str(out)]) == 2
+    assert "--births-per-km2" in capsys.readouterr().err
+
+
 def test_track_command_names_a_bad_option(tmp_path, rng, sim, capsys):
     obs = _scene(tmp_path, rng, sim)
     assert main(["track", str(obs), "--confirm", "x", "--out", str(tmp_path / "t.csv")]) == 2

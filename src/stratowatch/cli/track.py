@@ -76,6 +76,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.long_gap_h <= 0 or not math.isfinite(args.long_gap_h):
         raise ConfigError("--long-gap-h must be a positive number")
+    if args.births_per_km2 is not None and not 0 < args.births_per_km2 < math.inf:
+        raise ConfigError("--births-per-km2 must be a positive number")
     m, n = _confirm(args.confirm)
     winds = load_winds(args.winds, args.steady) if args.winds else None
     obs = concat(read_observations(f, args.input_format) for f in args.files)
