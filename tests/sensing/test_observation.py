@@ -50,6 +50,17 @@ def test_selection_concat_and_sorting_keep_rows_and_skipped() -> None:
     assert str(bad) == "f.csv, line 3: why"
 
 
+def test_take_equals_selection_and_copies() -> None:
+    bad = BadRow("f.csv", 3, "why")
+    obs = Observations([0.0, 1.0, 2.0], [0, 1, 2], [0, 1, 2], [5, 6, 7], ref=["a", "b", "c"],
+                       sensor_id=["r1", "r2", "r1"], skipped=[bad])
+    rows = np.array([2, 0])
+    taken = obs.take(rows)
+    assert taken.equals(obs[rows]) and taken.skipped == (bad,)
+    taken.alt_m[0] = -1.0
+    assert obs.alt_m[2] == 7.0
+
+
 def test_a_missing_optional_dependency_names_the_install_command() -> None:
     from stratowatch.errors import MissingExtraError
 

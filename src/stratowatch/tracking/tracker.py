@@ -23,7 +23,7 @@ import numpy.typing as npt
 from stratowatch.errors import ConfigError
 from stratowatch.geo.sphere import EARTH_RADIUS_M, great_circle_m
 from stratowatch.sensing.adsb import LIGHTER_THAN_AIR
-from stratowatch.sensing.observation import FIELDS, Observations, concat
+from stratowatch.sensing.observation import Observations, concat
 from stratowatch.tracking import imm
 from stratowatch.tracking.association import JPDA, GNNWith2DAssignment, gnn_two_stage
 from stratowatch.tracking.classifier import ModeClassifier, StateFeatures, TrackClassifier
@@ -54,18 +54,6 @@ LOG_ALT_RANGE = math.log(30000.0)  # m: spread of clutter altitudes
 LOG_VEL_RANGE = math.log(300.0)  # m/s: spread of clutter velocities, per axis
 MIN_REPORTS_TO_CLASSIFY = 3
 """Reports a track needs before the report classifier is asked about it."""
-
-
-def _take(obs: Observations, rows: IntArray) -> Observations:
-    """Rows ``rows`` (an index array, so every column is a copy) of a batch, without building
-    and validating it again: its rows were validated when it was made, and ``tracks()`` takes
-    a selection per track (thousands in a large scene), where re-validation cost more than the
-    tracking itself."""
-    out = Observations.__new__(Observations)
-    for name in FIELDS:
-        setattr(out, name, getattr(obs, name)[rows])
-    out.skipped = obs.skipped
-    return out
 
 
 @dataclass
@@ -251,7 +239,7 @@ class Tracker:
                 velocity_mps=snap[sel, 5:8], sigma_h_m=snap[sel, 8], p_balloon=probs[sel, 0],
                 p_drift=snap[sel, 9],
                 class_probs={c: float(final[q]) for q, c in enumerate(CLASSES)},
-                observations=_take(all_obs, obs_rows), joins=list(self._joins.get(k, [])),
+                observations=all_obs.take(obs_rows), joins=list(self._joins.get(k, [])),
                 confirmed=is_conf))
             rows_of.append(obs_rows)
         if self.classify_reports and out:
@@ -289,7 +277,7 @@ class Tracker:
             counts_of.append(counts)
         if not pieces:
             return
-        batch = _take(all_obs, np.concatenate(pieces))
+        batch = all_obs.take(np.concatenate(pieces))
         batch.ref = np.repeat(np.array(refs, dtype=object), sizes)
         result = classify(batch, self.winds, explain=False)
         cols = [LABELS.index(c) for c in CLASSES]
