@@ -107,6 +107,23 @@ def test_points_outside_coverage_fail_with_the_coverage_stated(point: tuple, rea
     assert "pressure 200 to 50 hPa" in text
 
 
+def test_sample_covered_marks_what_the_field_does_not_cover() -> None:
+    # inside; outside the region; outside the levels; no height; a longitude past 180 that
+    # wraps onto the global grid's -170
+    field = GriddedWindField.from_dataset(linear_dataset())
+    t = np.full(4, T0.astype("datetime64[s]").astype(np.int64), dtype=np.float64)
+    u, v, ok = field.sample_covered(t, [3.3, 12.0, 0.0, 0.0], [107.5, 110.0, 110.0, 110.0],
+                                    [15000.0, 15000.0, 25000.0, np.nan])
+    assert ok.tolist() == [True, False, False, False]
+    expect = field.sample(T0, 3.3, 107.5, 15000.0)
+    assert (u[0], v[0]) == pytest.approx(tuple(float(x) for x in expect))
+    assert u[1:].tolist() == [0.0, 0.0, 0.0] and v[1:].tolist() == [0.0, 0.0, 0.0]
+    world = GriddedWindField.from_dataset(linear_dataset(global_grid=True, west_deg=-180.0))
+    u, v, ok = world.sample_covered(t[:1], [1.0], [190.0], [15000.0])
+    there = tuple(float(x) for x in world.sample(T0, 1.0, -170.0, 15000.0))
+    assert ok[0] and (u[0], v[0]) == pytest.approx(there)
+
+
 def test_below_the_lowest_level_the_lowest_wind_holds_and_says_so() -> None:
     field = GriddedWindField.from_dataset(linear_dataset())
     low = field.sample(T0, 0.0, 110.0, 100.0)

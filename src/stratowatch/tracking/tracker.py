@@ -44,7 +44,6 @@ from stratowatch.tracking.live import (
 from stratowatch.tracking.longgap import DriftJoiner, Endpoint
 from stratowatch.tracking.models import ConstantVelocity, MotionModel, WindDrift, model_table
 from stratowatch.tracking.types import CLASSES, Join, Track, TrackTable, track_stix_id
-from stratowatch.winds import _kernel as WK  # the compiled sampler: partial coverage, no raise
 from stratowatch.winds.base import WindField
 
 FloatArray = npt.NDArray[np.float64]
@@ -353,18 +352,8 @@ class Tracker:
         n = t.shape[0]
         if self.winds is None or self.drift_mode < 0 or n == 0:
             return np.zeros((n, 2)), np.zeros(n, dtype=np.bool_)
-        kf = self.winds.kernel
-        u, v, _alt, status = WK.sample_many(kf.kind, kf.params, kf.times_s, kf.levels_hpa,
-                                            kf.data, np.ascontiguousarray(t, dtype=np.float64),
-                                            np.ascontiguousarray(lat, dtype=np.float64),
-                                            np.ascontiguousarray(lon, dtype=np.float64),
-                                            np.ascontiguousarray(alt, dtype=np.float64),
-                                            WK.ALT, np.zeros(n, dtype=np.int64))
-        ok = (status == WK.OK) & np.isfinite(u) & np.isfinite(v)
-        w = np.zeros((n, 2))
-        w[ok, 0] = u[ok]
-        w[ok, 1] = v[ok]
-        return w, ok
+        u, v, ok = self.winds.sample_covered(t, lat, lon, alt)
+        return np.column_stack([u, v]), ok
 
     # ------------------------------------------------------------------ one frame
     def _frame(self, b: _Batch, a: int, e: int) -> None:

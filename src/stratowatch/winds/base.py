@@ -132,6 +132,32 @@ class WindField(ABC):
         u, v, _ = self._sample(time, lat_deg, lon_deg, alt_m, K.ALT, member)
         return u, v
 
+    def sample_covered(self, time_s: npt.ArrayLike, lat_deg: npt.ArrayLike,
+                       lon_deg: npt.ArrayLike, alt_m: npt.ArrayLike
+                       ) -> tuple[FloatArray, FloatArray, npt.NDArray[np.bool_]]:
+        """Wind (u, v) in m/s at geometric altitudes (m) of many points (1-D arrays, times in
+        epoch seconds), and where the field covers them: u = v = 0 and False where it does
+        not, or where the altitude is NaN. For trackers, classifiers and simulators, whose
+        points may leave the data without that being an error."""
+        t = np.ascontiguousarray(time_s, dtype=np.float64).ravel()
+        n = t.shape[0]
+        if n == 0:
+            return np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.bool_)
+        lon = np.asarray(lon_deg, dtype=np.float64).ravel()
+        outside = (lon < -180.0) | (lon >= 180.0)
+        if outside.any():
+            lon = np.where(outside, (lon + 180.0) % 360.0 - 180.0, lon)
+        alt = np.asarray(alt_m, dtype=np.float64).ravel()
+        has_alt = np.isfinite(alt)
+        kf = self.kernel
+        u, v, _alt, status = K.sample_many(
+            kf.kind, kf.params, kf.times_s, kf.levels_hpa, kf.data, t,
+            np.ascontiguousarray(lat_deg, dtype=np.float64).ravel(),
+            np.ascontiguousarray(lon), np.ascontiguousarray(np.where(has_alt, alt, 0.0)),
+            K.ALT, np.zeros(n, dtype=np.int64))
+        ok = (status == K.OK) & has_alt & np.isfinite(u) & np.isfinite(v)
+        return np.where(ok, u, 0.0), np.where(ok, v, 0.0), ok
+
     def sample_pressure(self, time: TimeLike | npt.ArrayLike, lat_deg: npt.ArrayLike,
                         lon_deg: npt.ArrayLike, pressure_hpa: npt.ArrayLike,
                         member: npt.ArrayLike = 0) -> tuple[FloatArray, FloatArray, FloatArray]:

@@ -11,7 +11,6 @@ import numpy as np
 import numpy.typing as npt
 
 from stratowatch.sensing.simulate._local import from_local_m
-from stratowatch.sensing.simulate._wind import wind_or_zero
 from stratowatch.sensing.simulate.trajectories import Trajectories
 from stratowatch.winds import WindField
 
@@ -30,7 +29,8 @@ def _low_movers(winds: WindField | None, n: int, *, start_s: float, duration_s: 
     de, dn = rng.normal(0.0, radius_m, (2, n))
     la0, lo0 = from_local_m(de, dn, lat_deg, lon_deg)
     alt0 = rng.uniform(*alt_range_m, n)
-    u, v, _ok = wind_or_zero(winds, t0, la0, lo0, alt0)
+    u, v = (np.zeros(n), np.zeros(n)) if winds is None else \
+        winds.sample_covered(t0, la0, lo0, alt0)[:2]
     for j in range(n):
         k = max(2, int(life[j] / step_s))
         heading = rng.uniform(0, 2 * np.pi) + np.cumsum(

@@ -26,7 +26,6 @@ from stratowatch.tracking.classification._groups import (
     windowed_residual,
     windowed_slope,
 )
-from stratowatch.tracking.classification._wind import wind_or_nan
 from stratowatch.winds import WindField
 
 FloatArray = npt.NDArray[np.float64]
@@ -198,7 +197,8 @@ def extract_features(obs: Observations, winds: WindField | None = None, *,
     air_scatter_tr = np.full(n_tr, np.nan)
     if winds is not None and n_rows:
         k = mid[vel_ok]
-        u, v = wind_or_nan(winds, t[k], o.lat[k], o.lon[k], o.alt_m[k])
+        u, v, covered = winds.sample_covered(t[k], o.lat[k], o.lon[k], o.alt_m[k])
+        u, v = np.where(covered, u, np.nan), np.where(covered, v, np.nan)
         res2 = np.full(n_rows, np.nan)
         wspd = np.full(n_rows, np.nan)
         res2[vel_ok] = (vel_e[vel_ok] - u) ** 2 + (vel_n[vel_ok] - v) ** 2
