@@ -96,6 +96,12 @@ class Tracker:
     gets a predicted state row too (as Stone Soup's trackers append predictions), which metrics
     such as GOSPA expect.
 
+    With ``birth_density_per_km2`` (new objects per frame per km^2) a tentative track carries
+    the odds that it is an object at all (births against false reports, then updated by its
+    hits and misses: integrated track existence), and its pairs in the assignment carry them:
+    a track started by one false report, whose prior is broad, then does not take an
+    established track's report. Without it every track is taken to be real.
+
     Class probabilities: while a track is young, and whenever the report classifier
     (``stratowatch.tracking.classification``) is absent or ``classify_reports`` is False, they
     come from ``classifier`` (by default ``ModeClassifier``, on the IMM drift-mode probability);
@@ -337,7 +343,7 @@ class Tracker:
 
     def _sensor_codes(self, obs: Observations) -> IntArray:
         """A code per report naming its sensor (source and sensor id), the same in every
-        batch: for ``_claim`` and the per-sensor M-of-N chances."""
+        batch: for the claim rules and the per-sensor M-of-N chances."""
         key = np.char.add(np.char.add(obs.source.astype(str), "\x1f"),
                           obs.sensor_id.astype(str))
         names, inverse = np.unique(key, return_inverse=True)
