@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +124,20 @@ def test_sample_covered_marks_what_the_field_does_not_cover() -> None:
     u, v, ok = world.sample_covered(t[:1], [1.0], [190.0], [15000.0])
     there = tuple(float(x) for x in world.sample(T0, 1.0, -170.0, 15000.0))
     assert ok[0] and (u[0], v[0]) == pytest.approx(there)
+
+
+def test_a_process_with_ecCodes_psycopg_and_pyproj_works_and_exits_cleanly() -> None:
+    # ecCodes' wheels load their libraries globally (OpenLDAP, PROJ, SQLite...): loaded before
+    # psycopg and pyproj, the process died at exit (status 139) and pyproj could not set its
+    # database path; stratowatch.winds loads them first
+    for name in ("eccodes", "psycopg", "pyproj"):
+        pytest.importorskip(name)
+    code = ("import stratowatch.winds, eccodes, psycopg, pyproj; "
+            "print(pyproj.CRS('EPSG:4326').name)")
+    run = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", code],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "WGS 84"
 
 
 def test_below_the_lowest_level_the_lowest_wind_holds_and_says_so() -> None:

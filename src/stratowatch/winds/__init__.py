@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from stratowatch.winds import _libs  # noqa: F401  (first: see its docstring)
 from stratowatch.winds.analytic import SolidBodyRotation, UniformWind, ZonalJet
 from stratowatch.winds.base import Coverage, WindField
 from stratowatch.winds.gridded import GriddedWindField, open_gridded
