@@ -55,6 +55,20 @@ MIN_REPORTS_TO_CLASSIFY = 3
 """Reports a track needs before the report classifier is asked about it."""
 
 
+def _one_track_per_report(obs_of: IntArray, beta: FloatArray) -> None:
+    """Where several JPDA tracks name one report as theirs (``obs_of``, by their largest
+    association probability ``beta``), only the most probable keeps it. Exact JPDA cannot give
+    one report 0.5 or more for two tracks, but the cheap approximation it falls back to for
+    large clusters can, and a report must not be attributed twice."""
+    has = np.flatnonzero(obs_of >= 0)
+    if has.size < 2:
+        return
+    j = obs_of[has]
+    order = np.lexsort((-beta[has], j))  # by report, then the most probable track first
+    later = np.r_[False, j[order][1:] == j[order][:-1]]
+    obs_of[has[order[later]]] = -1
+
+
 @dataclass
 class _Batch:
     """One added batch of reports as kernel-ready arrays (sorted by time)."""
@@ -437,6 +451,7 @@ class Tracker:
             best[pi[sel[up]]] = beta_c[up]
             obs_of[pi[sel[up]]] = pj[sel[up]]
             obs_of[best < 0.5] = -1
+            _one_track_per_report(obs_of, best)
             claim_rules(pi, pj, conf_pair, obs_of, sensor, True, False, claimed)
             tent = np.flatnonzero(~conf_pair)
             free = tent[~claimed[pj[tent]]]
